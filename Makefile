@@ -1,0 +1,46 @@
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test lint bench system-deps clean distclean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## Create .venv and install the project with dev extras (when pyproject changes)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+system-deps: ## Install Chromium, PostgreSQL and wrk if missing
+	scripts/ensure-system-deps.sh
+
+run: venv ## Migrate, load demo data if empty, serve on 127.0.0.1:$PORT (default 5000)
+	$(VENV)/bin/flask --app wsgi db upgrade
+	$(VENV)/bin/flask --app wsgi demo-data --if-empty
+	$(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port $${PORT:-5000}
+
+test: venv system-deps ## Run the test suite (extra pytest options via PYTEST_ARGS=...)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff check and format check
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: venv system-deps ## Run the benchmarks
+	$(PY) -m bench
+
+clean: ## Remove caches and build artefacts (keeps .venv)
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info
+
+distclean: clean ## Also remove .venv
+	rm -rf $(VENV)

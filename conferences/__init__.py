@@ -1,0 +1,133 @@
+"""Conferences: the conference and didactics program of a residency."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+from conferences import config as config_module
+from conferences.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'conferences.db'}"
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(app.instance_path)
+    _configure_sqlite(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _import_models()
+
+    from conferences import security, web
+
+    security.init_app(app)
+    web.init_app(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    return app
+
+
+def _configure_sqlite(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        # Several threads serve requests; each gets its own connection from the pool.
+        connect_args.setdefault("check_same_thread", False)
+        connect_args.setdefault("timeout", 30)
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _import_models() -> None:
+    """Import every domain's models so the metadata (and migrations) see all tables."""
+    from conferences.attendance import models as _attendance  # noqa: F401
+    from conferences.audit import models as _audit  # noqa: F401
+    from conferences.feeds import models as _feeds  # noqa: F401
+    from conferences.notifications import models as _notifications  # noqa: F401
+    from conferences.people import models as _people  # noqa: F401
+    from conferences.program import models as _program  # noqa: F401
+    from conferences.rotations import models as _rotations  # noqa: F401
+    from conferences.schedule import models as _schedule  # noqa: F401
+    from conferences.teaching import models as _teaching  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from conferences.attendance.views import bp as attendance_bp
+    from conferences.auth.views import bp as auth_bp
+    from conferences.feeds.views import bp as feeds_bp
+    from conferences.home.views import bp as home_bp
+    from conferences.notifications.views import bp as notifications_bp
+    from conferences.people.views import bp as people_bp
+    from conferences.reports.views import bp as reports_bp
+    from conferences.rotations.views import bp as rotations_bp
+    from conferences.schedule.views import bp as schedule_bp
+    from conferences.teaching.views import bp as teaching_bp
+
+    for blueprint in (
+        home_bp,
+        auth_bp,
+        people_bp,
+        rotations_bp,
+        schedule_bp,
+        teaching_bp,
+        attendance_bp,
+        feeds_bp,
+        reports_bp,
+        notifications_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from conferences import demo
+    from conferences.attendance.cli import cli as attendance_cli
+    from conferences.people.cli import cli as people_cli
+    from conferences.rotations.cli import cli as rotations_cli
+    from conferences.schedule.cli import cli as schedule_cli
+    from conferences.teaching.cli import register as register_teaching_cli
+
+    app.cli.add_command(demo.demo_data)
+    app.cli.add_command(people_cli)
+    app.cli.add_command(rotations_cli)
+    app.cli.add_command(schedule_cli)
+    app.cli.add_command(attendance_cli)
+    register_teaching_cli(app)

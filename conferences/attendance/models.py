@@ -1,0 +1,171 @@
+"""Attendance marks, their audit trail, "I attended" claims and excusals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conferences import timeutil
+from conferences.dbtypes import UTCDateTime
+from conferences.extensions import db
+from conferences.people.models import User
+from conferences.schedule.models import Session
+
+
+class Mark(enum.StrEnum):
+    """What is recorded for a resident at a session. No row means not seen (absent)."""
+
+    PRESENT = "present"
+    LATE = "late"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
+class Source(enum.StrEnum):
+    CHECKIN = "checkin"
+    MANUAL = "manual"
+    CLAIM = "claim"
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendance"
+    __table_args__ = (
+        # The database, not the code, guarantees one mark per resident per session.
+        UniqueConstraint("session_id", "resident_id", name="uq_attendance_session_resident"),
+        Index("ix_attendance_resident", "resident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mark: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Random id from a long-lived cookie: one device checking in several people is flagged.
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    flagged: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+    session: Mapped[Session] = relationship()
+    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+
+
+class AttendanceChange(db.Model):
+    """One change to one resident's mark at one session: who, when, from what, to what, why."""
+
+    __tablename__ = "attendance_changes"
+    __table_args__ = (
+        Index("ix_attendance_changes_session", "session_id"),
+        Index("ix_attendance_changes_resident", "resident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    old_mark: Mapped[str | None] = mapped_column(String(10))
+    new_mark: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+    session: Mapped[Session] = relationship()
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+
+class AttendanceClaim(db.Model):
+    """ "I was there but could not check in", decided by a coordinator."""
+
+    __tablename__ = "attendance_claims"
+    __table_args__ = (
+        UniqueConstraint("session_id", "resident_id", name="uq_attendance_claims_session_resident"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=RequestStatus.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+
+    session: Mapped[Session] = relationship()
+    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class ExcusalReason(enum.StrEnum):
+    ILLNESS = "illness"
+    CONFERENCE_TRAVEL = "conference_travel"
+    FAMILY = "family"
+    CLINICAL_DUTY = "clinical_duty"
+    OTHER = "other"
+
+
+EXCUSAL_REASON_LABELS = {
+    ExcusalReason.ILLNESS: "Illness",
+    ExcusalReason.CONFERENCE_TRAVEL: "Conference travel",
+    ExcusalReason.FAMILY: "Family",
+    ExcusalReason.CLINICAL_DUTY: "Clinical duty",
+    ExcusalReason.OTHER: "Other",
+}
+
+
+class Excusal(db.Model):
+    """A requested or granted excusal over local dates, or for specific sessions."""
+
+    __tablename__ = "excusals"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="end_after_start"),
+        Index("ix_excusals_resident_dates", "resident_id", "starts_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    # When sessions are listed, only those are excused; otherwise the whole date range.
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=RequestStatus.PENDING.value)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+
+    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    session_rows: Mapped[list[ExcusalSession]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def reason_label(self) -> str:
+        return EXCUSAL_REASON_LABELS.get(ExcusalReason(self.reason), self.reason)
+
+
+class ExcusalSession(db.Model):
+    __tablename__ = "excusal_sessions"
+
+    excusal_id: Mapped[int] = mapped_column(
+        ForeignKey("excusals.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -1,0 +1,102 @@
+"""Who may do what: the one place that decides.
+
+Views use ``@permission_required(action)`` for rules about a role and
+``authorize(action, obj)`` for rules about one object; templates call
+``can(action, obj)`` to hide what a person cannot do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from conferences.people.models import Role
+
+Rule = Callable[[Any, Any], bool]
+
+
+def _role(*roles: Role) -> Rule:
+    return lambda user, _obj: user.has_role(*roles)
+
+
+def _coordinator(user, _obj) -> bool:
+    return user.has_role(Role.COORDINATOR, Role.ADMIN)
+
+
+def _self_or_coordinator(user, person) -> bool:
+    return person is not None and (person.id == user.id or _coordinator(user, None))
+
+
+def _presenter_or_coordinator(user, session) -> bool:
+    """Coordinators, and whoever holds a teaching slot on this session."""
+    if _coordinator(user, None):
+        return True
+    if session is None:
+        return False
+    from conferences.teaching.services import holds_slot_on  # teaching sits above auth
+
+    return holds_slot_on(user, session)
+
+
+RULES: dict[str, Rule] = {
+    # administration
+    "manage_users": _role(Role.ADMIN),
+    "manage_settings": _role(Role.ADMIN),
+    "view_outbox": _role(Role.ADMIN),
+    # schedule
+    "view_schedule": lambda user, _obj: True,
+    "manage_schedule": _coordinator,
+    # teaching
+    "teach": _role(Role.FACULTY, Role.RESIDENT, Role.COORDINATOR, Role.ADMIN),
+    "manage_teaching": _coordinator,
+    "view_teaching_record": _self_or_coordinator,
+    "give_feedback": _role(Role.RESIDENT),
+    # attendance
+    "check_in": _role(Role.RESIDENT),
+    "run_checkin": _presenter_or_coordinator,
+    "manage_attendance": _coordinator,
+    "view_attendance_of": _self_or_coordinator,
+    "request_excusal": _role(Role.RESIDENT),
+    "decide_excusals": _coordinator,
+    "manage_rotations": _coordinator,
+    # reports
+    "view_reports": _coordinator,
+}
+
+
+def can(action: str, obj: Any = None, user: Any = None) -> bool:
+    """May ``user`` (default: the signed-in person) do ``action`` to ``obj``?"""
+    user = current_user if user is None else user
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return RULES[action](user, obj)
+
+
+def authorize(action: str, obj: Any = None) -> None:
+    """Abort with 403 unless the signed-in person may do ``action`` to ``obj``."""
+    if not can(action, obj):
+        abort(403)
+
+
+def permission_required(action: str) -> Callable:
+    """Require sign-in (redirect to the login page) and the role-level ``action``."""
+    if action not in RULES:
+        raise KeyError(action)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from conferences.extensions import login_manager
+
+                return login_manager.unauthorized()
+            authorize(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,103 @@
+"""Configuration defaults.
+
+Order of precedence (later wins): these defaults, ``instance/config.py``,
+environment variables, then the mapping passed to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    PROGRAM_NAME = "Internal Medicine Residency"
+    PROGRAM_TIMEZONE = "America/New_York"
+    # Domain used in calendar UIDs; it must never change once feeds are published.
+    FEED_UID_DOMAIN = "conferences.local"
+    FEED_PAST_DAYS = 60
+    FEED_FUTURE_MONTHS_AFTER_YEAR = 3
+    FEED_REFRESH_MINUTES = 60
+    # Public base URL used in feeds and e-mails (links back to session pages).
+    BASE_URL = "http://127.0.0.1:5000"
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    MAIL_BACKEND = "outbox"  # "outbox" (stored, viewable by admins) or "smtp"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_DEFAULT_SENDER = "conferences@localhost"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+
+
+ENV_KEYS = (
+    "SECRET_KEY",
+    "PROGRAM_TIMEZONE",
+    "PROGRAM_NAME",
+    "FEED_UID_DOMAIN",
+    "BASE_URL",
+    "MAIL_BACKEND",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "RATELIMIT_STORAGE_URI",
+    "SESSION_COOKIE_SECURE",
+)
+BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE"}
+INT_KEYS = {"MAIL_PORT"}
+
+
+def from_environment() -> dict:
+    """Read the settings the environment may override."""
+    values: dict = {}
+    for key in ENV_KEYS:
+        raw = os.environ.get(key)
+        if raw is None:
+            continue
+        if key in BOOL_KEYS:
+            values[key] = raw.lower() in {"1", "true", "yes", "on"}
+        elif key in INT_KEYS:
+            values[key] = int(raw)
+        else:
+            values[key] = raw
+    if os.environ.get("DATABASE_URL"):
+        values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    return values
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the instance's secret key, writing a random one on first run."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

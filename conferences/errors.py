@@ -1,0 +1,28 @@
+"""Errors raised by services; views turn them into messages and status codes."""
+
+
+class DomainError(Exception):
+    """A rule was broken; the message is safe to show to the person who acted."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class ImportErrors(DomainError):
+    """A whole file was rejected; ``errors`` lists (line number, message)."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        super().__init__(f"{len(errors)} problem(s) found; nothing was changed.")
+        self.errors = errors

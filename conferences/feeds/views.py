@@ -1,0 +1,5 @@
+"""HTTP handlers for the feeds domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("feeds", __name__)

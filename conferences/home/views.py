@@ -1,0 +1,17 @@
+"""Each role's home page: what that person came for."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from conferences.home import panels
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The signed-in person's home, with a section per role they hold."""
+    return render_template("home/index.html", sections=panels.sections_for(current_user))

@@ -1,0 +1,129 @@
+"""People: users and their roles, and the firms and tracks residents belong to."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from conferences import timeutil
+from conferences.dbtypes import UTCDateTime
+from conferences.extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FACULTY = "faculty"
+    RESIDENT = "resident"
+
+
+class Firm(db.Model):
+    __tablename__ = "firms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Track(db.Model):
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so uniqueness is case-insensitive on every backend.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    # Residents only: academic year they started as PGY-1, track and firm.
+    start_year: Mapped[int | None] = mapped_column(default=None)
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"), default=None)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), default=None, index=True)
+
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    track: Mapped[Track | None] = relationship(lazy="joined")
+    firm: Mapped[Firm | None] = relationship(lazy="joined")
+
+    def __str__(self) -> str:
+        return self.name
+
+    # Flask-Login uses is_active to refuse deactivated accounts.
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(r.role) for r in self.role_rows}
+
+    def has_role(self, *roles: Role) -> bool:
+        mine = self.roles
+        return any(role in mine for role in roles)
+
+    def set_roles(self, roles: set[Role]) -> None:
+        current = {r.role: r for r in self.role_rows}
+        for name in list(current):
+            if Role(name) not in roles:
+                self.role_rows.remove(current[name])
+        for role in roles:
+            if role.value not in current:
+                self.role_rows.append(UserRole(role=role.value))
+
+    @property
+    def is_resident(self) -> bool:
+        return self.has_role(Role.RESIDENT)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.has_role(Role.COORDINATOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def is_faculty(self) -> bool:
+        return self.has_role(Role.FACULTY)
+
+    def pgy(self, on: date | None = None) -> int | None:
+        if self.start_year is None:
+            return None
+        return timeutil.pgy_level(self.start_year, on)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()

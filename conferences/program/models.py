@@ -1,0 +1,44 @@
+"""Program-wide settings: one row, plus the attendance threshold per academic year."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from conferences.extensions import db
+
+DEFAULT_THRESHOLD_PERCENT = 70
+
+
+class ProgramSettings(db.Model):
+    __tablename__ = "program_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Days before a session after which a holder can no longer release a teaching slot.
+    release_cutoff_days: Mapped[int] = mapped_column(default=7)
+    late_counts_as_attended: Mapped[bool] = mapped_column(default=True)
+    checkin_opens_minutes: Mapped[int] = mapped_column(default=15)
+    checkin_closes_minutes: Mapped[int] = mapped_column(default=45)
+    checkin_grace_minutes: Mapped[int] = mapped_column(default=10)
+    claim_window_days: Mapped[int] = mapped_column(default=7)
+    reminder_days_before: Mapped[int] = mapped_column(default=2)
+
+
+class YearThreshold(db.Model):
+    """Required-attendance threshold for one academic year (1 July of ``start_year``)."""
+
+    __tablename__ = "year_thresholds"
+    __table_args__ = (CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),)
+
+    start_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    percent: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLD_PERCENT)
+
+
+class ChangeCounter(db.Model):
+    """Monotonic counters that caches key on (``schedule`` grows with any change a feed shows)."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

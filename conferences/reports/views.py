@@ -1,0 +1,5 @@
+"""HTTP handlers for the reports domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

@@ -1,0 +1,5 @@
+"""HTTP handlers for the rotations domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("rotations", __name__)

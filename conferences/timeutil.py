@@ -1,0 +1,144 @@
+"""Every time-zone conversion and the clock live here.
+
+Instants are stored as aware UTC datetimes. Wall-clock values (a series'
+12:00 start) are interpreted in the program's zone, one occurrence at a time,
+so DST changes keep local times fixed. Tests replace the clock with
+``set_clock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+DEFAULT_ZONE = "America/New_York"
+ACADEMIC_YEAR_START_MONTH = 7
+
+_clock: Callable[[], datetime] | None = None
+
+
+def now_utc() -> datetime:
+    """The current instant (aware, UTC); replaceable in tests."""
+    if _clock is not None:
+        return as_utc(_clock())
+    return datetime.now(UTC)
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Install a clock function (``None`` restores the real one)."""
+    global _clock
+    _clock = clock
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[None]:
+    """Freeze ``now_utc`` at ``at`` for the duration of the block."""
+    previous = _clock
+    set_clock(lambda: at)
+    try:
+        yield
+    finally:
+        set_clock(previous)
+
+
+@lru_cache(maxsize=16)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def program_zone_name() -> str:
+    if has_app_context():
+        return current_app.config.get("PROGRAM_TIMEZONE", DEFAULT_ZONE)
+    return DEFAULT_ZONE
+
+
+def program_zone() -> ZoneInfo:
+    return zone(program_zone_name())
+
+
+def is_valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
+
+
+def as_utc(value: datetime) -> datetime:
+    """Convert an aware datetime to UTC; refuse naive ones."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: attach a zone before converting")
+    return value.astimezone(UTC)
+
+
+def localize(day: date, wall: time) -> datetime:
+    """The UTC instant of a wall-clock time on a day in the program's zone.
+
+    A time skipped by a DST jump moves forward; an ambiguous one takes the
+    first occurrence (``fold=0``), as calendar clients do.
+    """
+    local = datetime.combine(day, wall).replace(tzinfo=program_zone())
+    return as_utc(local)
+
+
+def to_local(value: datetime) -> datetime:
+    """An instant shown in the program's zone."""
+    return as_utc(value).astimezone(program_zone())
+
+
+def local_today() -> date:
+    return to_local(now_utc()).date()
+
+
+def local_date(value: datetime) -> date:
+    return to_local(value).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC instants of the start of ``day`` and of the next day, local midnight to midnight."""
+    start = localize(day, time(0, 0))
+    end = localize(day + timedelta(days=1), time(0, 0))
+    return start, end
+
+
+def range_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC instants covering local days ``first`` through ``last`` inclusive."""
+    return day_bounds(first)[0], day_bounds(last)[1]
+
+
+def academic_year_of(day: date) -> int:
+    """The starting calendar year of the academic year (1 July – 30 June) containing ``day``."""
+    return day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1
+
+
+def academic_year_bounds(start_year: int) -> tuple[date, date]:
+    return date(start_year, 7, 1), date(start_year + 1, 6, 30)
+
+
+def current_academic_year() -> int:
+    return academic_year_of(local_today())
+
+
+def academic_year_label(start_year: int) -> str:
+    return f"{start_year}–{(start_year + 1) % 100:02d}"
+
+
+def pgy_level(start_year: int, on: date | None = None) -> int:
+    """PGY level of a resident who started in academic year ``start_year``."""
+    year = academic_year_of(on) if on is not None else current_academic_year()
+    return year - start_year + 1
+
+
+def format_local(value: datetime | None, fmt: str = "%a %d %b %Y %H:%M") -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime(fmt)
+
+
+def zone_abbreviation(value: datetime) -> str:
+    return to_local(value).tzname() or ""

@@ -1,0 +1,134 @@
+"""Glue between Flask and the domains: sign-in loading, template helpers, error pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from conferences import timeutil
+from conferences.auth import policy
+from conferences.errors import DomainError
+from conferences.extensions import db, login_manager
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from conferences.people.models import User
+
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+    _register_filters(app)
+    _register_error_pages(app)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness and database status, for load balancers and monitoring."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except OperationalError:
+            db.session.rollback()
+            return jsonify(status="error", database="unavailable"), 503
+        return jsonify(status="ok", database="ok")
+
+
+def _register_filters(app: Flask) -> None:
+    app.jinja_env.filters["local"] = timeutil.format_local
+    app.jinja_env.filters["localtime"] = lambda v: timeutil.format_local(v, "%H:%M")
+    app.jinja_env.filters["localdate"] = lambda v: timeutil.format_local(v, "%a %d %b %Y")
+    app.jinja_env.filters["isodate"] = lambda v: v.isoformat() if v else ""
+
+    def longdate(value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = timeutil.local_date(value)
+        return value.strftime("%a %d %b %Y")
+
+    app.jinja_env.filters["longdate"] = longdate
+
+    @app.context_processor
+    def template_helpers() -> dict:
+        return {
+            "can": policy.can,
+            "endpoint_exists": lambda endpoint: endpoint in app.view_functions,
+            "program_zone": timeutil.program_zone_name(),
+            "today": timeutil.local_today(),
+        }
+
+
+def _register_error_pages(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.accept_mimetypes.best == "application/json"
+
+    def page(status: int, title: str, message: str):
+        if wants_json():
+            return jsonify(error=title, message=message), status
+        return (
+            render_template("errors/error.html", status=status, title=title, message=message),
+            status,
+        )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, "Bad request", getattr(error, "description", "") or "")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(
+            400,
+            "This form has expired",
+            "The page was open too long or came from elsewhere. Go back, reload and try again.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return page(403, "Not allowed", "Your account does not have access to this page.")
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return page(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return page(405, "Method not allowed", "This address does not accept that request.")
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return page(
+            429,
+            "Too many attempts",
+            "Too many attempts in a short time. Wait a minute and try again.",
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_down(_error):
+        db.session.rollback()
+        return page(
+            503,
+            "Temporarily unavailable",
+            "The database cannot be reached right now. Please try again in a few minutes.",
+        )
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return page(500, "Something went wrong", "The error was logged. Please try again.")
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        if wants_json() or request.method == "GET" or not current_user.is_authenticated:
+            return page(error.status_code, "That did not work", error.message)
+        flash(error.message, "danger")
+        return redirect(request.referrer or "/"), 303
