@@ -91,6 +91,7 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from conferences.attendance.excusal_views import bp as excusals_bp
     from conferences.attendance.views import bp as attendance_bp
     from conferences.auth.views import bp as auth_bp
     from conferences.feeds.views import bp as feeds_bp
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
         schedule_bp,
         teaching_bp,
         attendance_bp,
+        excusals_bp,
         feeds_bp,
         reports_bp,
         notifications_bp,

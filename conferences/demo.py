@@ -41,12 +41,20 @@ class DemoContext:
 
 def loaders():
     from conferences.attendance import demo as attendance_demo
+    from conferences.attendance import excusal_demo
     from conferences.people import demo as people_demo
     from conferences.rotations import demo as rotations_demo
     from conferences.schedule import demo as schedule_demo
     from conferences.teaching import demo as teaching_demo
 
-    return [people_demo, rotations_demo, schedule_demo, teaching_demo, attendance_demo]
+    return [
+        people_demo,
+        rotations_demo,
+        schedule_demo,
+        teaching_demo,
+        attendance_demo,
+        excusal_demo,
+    ]
 
 
 def database_is_empty() -> bool:

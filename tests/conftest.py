@@ -39,7 +39,11 @@ def selected_backends(config) -> tuple[str, ...]:
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", selected_backends(metafunc.config), scope="session")
+        backends = selected_backends(metafunc.config)
+        # Browser tests drive one real server; they run on SQLite, the default deployment.
+        if metafunc.definition.get_closest_marker("browser"):
+            backends = ("sqlite",)
+        metafunc.parametrize("backend", backends, scope="session")
 
 
 @pytest.fixture(scope="session")
