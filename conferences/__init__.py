@@ -33,6 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'conferences.db'}"
     )
+    # Cookies are Secure whenever the public address is HTTPS (production).
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(app.instance_path)
     _configure_sqlite(app)
@@ -120,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from conferences import demo
+    from conferences import backup, demo
     from conferences.attendance.cli import cli as attendance_cli
     from conferences.people.cli import cli as people_cli
     from conferences.rotations.cli import cli as rotations_cli
@@ -128,6 +132,8 @@ def _register_cli(app: Flask) -> None:
     from conferences.teaching.cli import register as register_teaching_cli
 
     app.cli.add_command(demo.demo_data)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)
     app.cli.add_command(people_cli)
     app.cli.add_command(rotations_cli)
     app.cli.add_command(schedule_cli)

@@ -27,7 +27,8 @@ class Defaults:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    # None: Secure exactly when BASE_URL is https (decided in create_app).
+    SESSION_COOKIE_SECURE = None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -61,7 +61,7 @@ def make_test_config(database_url: str, instance_path: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_ENABLED": True,  # initialised; switched per test (see _clean_state)
         "MAIL_BACKEND": "outbox",
         "BASE_URL": "http://conferences.test",
         "FEED_UID_DOMAIN": "conferences.test",
@@ -97,7 +97,8 @@ def app(backend, database_url, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_state(request) -> Iterator[None]:
-    """After each database test: remove every row, restore the real clock."""
+    """Rate limits off unless a test asks; after each test remove every row, reset the clock."""
+    limiter.enabled = False
     yield
     timeutil.set_clock(None)
     if "app" not in request.fixturenames:
@@ -113,8 +114,7 @@ def _clean_state(request) -> Iterator[None]:
             else:
                 for table in tables:
                     connection.execute(table.delete())
-    if limiter.enabled:
-        limiter.reset()
+    limiter.reset()
 
 
 @pytest.fixture
