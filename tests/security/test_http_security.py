@@ -100,7 +100,9 @@ def test_login_is_rate_limited_per_ip(client, rate_limited):
 
 
 def test_login_is_rate_limited_per_account(client, rate_limited):
-    statuses = [_attempt(client, "target@example.test", f"10.1.0.{i}").status_code for i in range(11)]
+    statuses = [
+        _attempt(client, "target@example.test", f"10.1.0.{i}").status_code for i in range(11)
+    ]
     assert statuses[10] == 429
     assert _attempt(client, "other@example.test", "10.1.1.1").status_code == 200
 
