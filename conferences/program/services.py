@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select, update
 
+from conferences.dbutil import insert_ignoring_conflicts
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.program.models import (
@@ -49,14 +50,13 @@ SCHEDULE = "schedule"
 
 def bump_counter(name: str = SCHEDULE) -> None:
     """Record that something a cache depends on changed (call after the change)."""
-    updated = db.session.execute(
+    # Two statements, no read: safe when several requests bump at once.
+    db.session.execute(insert_ignoring_conflicts(ChangeCounter).values(name=name, value=0))
+    db.session.execute(
         update(ChangeCounter)
         .where(ChangeCounter.name == name)
         .values(value=ChangeCounter.value + 1)
     )
-    if updated.rowcount == 0:
-        db.session.add(ChangeCounter(name=name, value=1))
-        db.session.flush()
 
 
 def counter_value(name: str = SCHEDULE) -> int:
