@@ -55,6 +55,9 @@ RULES: dict[str, Rule] = {
     "manage_teaching": _coordinator,
     "view_teaching_record": _self_or_coordinator,
     "give_feedback": _role(Role.RESIDENT),
+    "edit_talk": lambda user, slot: (
+        _coordinator(user, None) or getattr(slot, "holder_id", None) == user.id
+    ),
     # attendance
     "check_in": _role(Role.RESIDENT),
     "run_checkin": _presenter_or_coordinator,

@@ -43,9 +43,7 @@ def send(recipient, subject: str, body: str, *, dedupe_key: str | None = None):
 
 
 def already_sent(dedupe_key: str) -> bool:
-    return bool(
-        db.session.scalar(select(exists().where(OutboxMessage.dedupe_key == dedupe_key)))
-    )
+    return bool(db.session.scalar(select(exists().where(OutboxMessage.dedupe_key == dedupe_key))))
 
 
 def deliver(message: OutboxMessage) -> None:

@@ -1,0 +1,121 @@
+"""Forms for the teaching pages: one class per action."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from conferences.schedule.models import KIND_LABELS
+from conferences.teaching.services import eligibility_choices, role_choices
+
+
+class TemplateRowForm(Form):
+    """One row of a series' slot template (a blank role drops the row)."""
+
+    role = SelectField("Role", choices=[], validate_choice=False)
+    eligibility = SelectField("Who may fill it", choices=[], validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", "— none —"), *role_choices()]
+        self.eligibility.choices = eligibility_choices()
+
+
+class SlotTemplateForm(FlaskForm):
+    rows = FieldList(FormField(TemplateRowForm), min_entries=1, max_entries=12)
+    submit = SubmitField("Save template")
+
+
+class ApplyTemplateForm(FlaskForm):
+    prune = BooleanField("Also remove open slots the template no longer has")
+    submit = SubmitField("Apply template to upcoming sessions")
+
+
+class AddSlotForm(FlaskForm):
+    role = SelectField("Role", choices=[], validators=[DataRequired()])
+    eligibility = SelectField("Who may fill it", choices=[], validators=[DataRequired()])
+    submit = SubmitField("Add slot")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+        self.eligibility.choices = eligibility_choices()
+
+
+class TalkForm(FlaskForm):
+    talk_title = StringField("Talk title", validators=[Optional(), Length(max=300)])
+    abstract = TextAreaField("Short abstract", validators=[Optional(), Length(max=5000)])
+    materials_url = URLField(
+        "Link to materials (slides, reading)", validators=[Optional(), Length(max=500)]
+    )
+    submit = SubmitField("Save talk")
+
+
+class ReleaseRequestForm(FlaskForm):
+    note = TextAreaField(
+        "Why do you need to be released?", validators=[Optional(), Length(max=2000)]
+    )
+    submit = SubmitField("Ask the coordinator")
+
+
+class AssignForm(FlaskForm):
+    user_id = SelectField("Person", coerce=int, choices=[], validators=[InputRequired()])
+    submit = SubmitField("Assign")
+
+
+class FeedbackForm(FlaskForm):
+    rating = RadioField(
+        "Your rating",
+        coerce=int,
+        choices=[
+            SelectChoice(5, "5 – excellent"),
+            SelectChoice(4, "4"),
+            SelectChoice(3, "3"),
+            SelectChoice(2, "2"),
+            SelectChoice(1, "1 – poor"),
+        ],
+        validators=[InputRequired(message="Choose a rating from 1 to 5.")],
+    )
+    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Send feedback")
+
+
+class OpenSlotsFilterForm(FlaskForm):
+    """Filters for the open-slots list (a GET form: no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    start_on = DateField("From", validators=[Optional()])
+    end_on = DateField("To", validators=[Optional()])
+    kind = SelectField("Kind", choices=[], validate_choice=False)
+    series_id = SelectField("Series", choices=[], validate_choice=False)
+    role = SelectField("Role", choices=[], validate_choice=False)
+
+    def __init__(self, *args, series=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", "Any kind"), *((k.value, v) for k, v in KIND_LABELS.items())]
+        self.series_id.choices = [("", "Any series"), *((str(s.id), s.title) for s in series)]
+        self.role.choices = [("", "Any role"), *role_choices()]
+
+
+class NeedsTeacherForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    weeks = IntegerField("Weeks ahead", default=4, validators=[Optional(), NumberRange(1, 52)])
