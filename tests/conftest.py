@@ -41,7 +41,8 @@ def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         backends = selected_backends(metafunc.config)
         # Browser tests drive one real server; they run on SQLite, the default deployment.
-        if metafunc.definition.get_closest_marker("browser"):
+        in_browser_folder = "tests/browser/" in str(metafunc.definition.path).replace("\\", "/")
+        if in_browser_folder or metafunc.definition.get_closest_marker("browser"):
             backends = ("sqlite",)
         metafunc.parametrize("backend", backends, scope="session")
 

@@ -1,5 +1,71 @@
-"""Command-line tools for the schedule domain."""
+"""Command-line tools for the schedule domain: the same services the pages use."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
 from flask.cli import AppGroup
 
+from conferences.errors import DomainError, ImportErrors
+from conferences.extensions import db
+
 cli = AppGroup("schedule", help="Schedule commands.")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would be created.")
+def import_command(file: Path, dry_run: bool) -> None:
+    """Import a schedule CSV (all rows or none)."""
+    from conferences.schedule import importer
+
+    text = file.read_text(encoding="utf-8-sig")
+    if dry_run:
+        parsed = importer.parse(text)
+        for line, message in parsed.errors:
+            click.echo(f"line {line}: {message}", err=True)
+        if parsed.errors:
+            raise click.ClickException(f"{len(parsed.errors)} problem(s); nothing imported.")
+        click.echo(f"{len(parsed.rows)} session(s) would be created.")
+        return
+    try:
+        record, created = importer.apply(text, file.name, actor=None)
+    except ImportErrors as error:
+        db.session.rollback()
+        for line, message in error.errors:
+            click.echo(f"line {line}: {message}", err=True)
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Imported {len(created)} session(s) (import #{record.id}).")
+
+
+@cli.command("generate")
+@click.argument("slug")
+def generate_command(slug: str) -> None:
+    """Generate the missing sessions of the series SLUG, skipping holidays."""
+    from conferences.schedule import services
+
+    series = services.series_by_slug(slug)
+    if series is None:
+        raise click.ClickException(f"No series with the short name {slug!r}.")
+    try:
+        result = services.generate_sessions(series, actor=None)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(result.summary())
+    for warning in services.conflict_warnings(result.created):
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command("holidays")
+@click.argument("year", type=click.IntRange(2000, 2100))
+def holidays_command(year: int) -> None:
+    """Add the US federal holidays of the academic year starting in YEAR."""
+    from conferences.schedule.holidays import prefill_federal_holidays
+
+    added = prefill_federal_holidays(year)
+    db.session.commit()
+    click.echo(f"Added {added} federal holiday(s) for {year}–{(year + 1) % 100:02d}.")

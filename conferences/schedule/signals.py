@@ -9,3 +9,7 @@ from blinker import Namespace
 _signals = Namespace()
 
 session_changed = _signals.signal("session-changed")
+
+# Sent once per operation with every session it created (``sessions=[...]``, ``actor``),
+# so receivers can work in bulk when a year of a series is generated.
+sessions_created = _signals.signal("sessions-created")

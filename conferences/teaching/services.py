@@ -28,7 +28,7 @@ from conferences.people.models import Role, User, UserRole
 from conferences.program import services as program
 from conferences.schedule.models import Series, Session, SessionStatus
 from conferences.schedule.services import touch_session
-from conferences.schedule.signals import session_changed
+from conferences.schedule.signals import session_changed, sessions_created
 from conferences.teaching.models import (
     SLOT_ROLE_LABELS,
     Eligibility,
@@ -1214,9 +1214,6 @@ def nudge_unfilled(weeks: int = NUDGE_WEEKS) -> int:
 
 def _on_session_changed(session, change: str = "", actor=None, **_extra) -> None:
     """Give new sessions their template's slots; tell holders when a session moves or ends."""
-    if change == "created":
-        ensure_slots_for_sessions([session])
-        return
     if change not in ("moved", "cancelled", "restored", "deleted") or session.id is None:
         return
     holders = db.session.scalars(
@@ -1247,7 +1244,13 @@ def _on_session_changed(session, change: str = "", actor=None, **_extra) -> None
         mail.send(slot.holder, subject, body)
 
 
+def _on_sessions_created(_sender, sessions=(), **_extra) -> None:
+    """Give newly created sessions their series' template slots, in bulk."""
+    ensure_slots_for_sessions(sessions)
+
+
 session_changed.connect(_on_session_changed)
+sessions_created.connect(_on_sessions_created)
 
 
 def role_choices() -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from conferences.extensions import db
 from conferences.notifications.models import OutboxMessage
 from conferences.program import services as program
 from conferences.schedule.models import SessionStatus
-from conferences.schedule.signals import session_changed
+from conferences.schedule.signals import session_changed, sessions_created
 from conferences.teaching import services
 from conferences.teaching.models import SlotTemplate, TeachingSlot
 
@@ -356,7 +356,7 @@ def test_created_sessions_get_their_template_slots(clock, coordinator, make_seri
     series = make_series()
     services.set_slot_template(series, [services.TemplateRow("moderator")], coordinator)
     session = make_session(on=date(2026, 12, 1), series_id=series.id)
-    session_changed.send(session, change="created", actor=coordinator)
+    sessions_created.send(None, sessions=[session], actor=coordinator)
     assert [s.role for s in services.slots_by_session([session.id])[session.id]] == ["moderator"]
     # A second signal (or ensure call) does not duplicate them.
     assert services.ensure_slots_for_sessions([session]) == 0
@@ -408,3 +408,17 @@ def test_holds_slot_on(clock, faculty, other_faculty, make_slot):
 def test_time_of_session_is_local(clock, make_session):
     session = make_session(on=SESSION_DAY, start=time(12, 0))
     assert services.release_cutoff(session) == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+
+def test_generating_a_series_gives_every_session_its_template_slots(
+    clock, coordinator, make_series
+):
+    from conferences.schedule import services as schedule_services
+
+    series = make_series(starts_on=date(2026, 11, 9), ends_on=date(2026, 11, 20))
+    services.set_slot_template(series, [services.TemplateRow("lecturer")], coordinator)
+    result = schedule_services.generate_sessions(series, coordinator)
+    ids = [s.id for s in series.sessions]
+    assert len(ids) == result.created_count > 0
+    slots = services.slots_by_session(ids)
+    assert all([slot.role for slot in slots[i]] == ["lecturer"] for i in ids)

@@ -1,0 +1,247 @@
+"""Forms for the schedule: one class per action."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from conferences.extensions import db
+from conferences.schedule.audience import Audience
+from conferences.schedule.models import KIND_LABELS, TOPICS, Kind
+from conferences.schedule.recurrence import ORDINALS, WEEKDAY_NAMES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (easier than a multi-select on a phone)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+KIND_CHOICES = [(kind.value, KIND_LABELS[kind]) for kind in Kind]
+TOPIC_CHOICES = list(TOPICS.items())
+WEEKDAY_CHOICES = list(enumerate(WEEKDAY_NAMES))
+PGY_CHOICES = [(1, "PGY-1"), (2, "PGY-2"), (3, "PGY-3")]
+CHECKIN_HELP = "Minutes; leave empty for the program default."
+
+
+class AudienceMixin:
+    """Who it is for: nothing ticked means all residents; across groups all must match."""
+
+    pgy = MultiCheckboxField("PGY level", coerce=int, choices=PGY_CHOICES)
+    firms = MultiCheckboxField("Firms", coerce=int, choices=[])
+    tracks = MultiCheckboxField("Tracks", coerce=int, choices=[])
+    settings = MultiCheckboxField("On a rotation in", choices=[])
+    rotations = MultiCheckboxField("On the rotation", coerce=int, choices=[])
+
+    def load_audience_choices(self) -> None:
+        from conferences.people.models import Firm, Track
+        from conferences.rotations.models import SETTING_LABELS, RotationType
+
+        def options(model):
+            stmt = select(model.id, model.name).order_by(model.name)
+            if hasattr(model, "active"):
+                stmt = stmt.where(model.active.is_(True))
+            return [(id_, name) for id_, name in db.session.execute(stmt)]
+
+        self.firms.choices = options(Firm)
+        self.tracks.choices = options(Track)
+        self.rotations.choices = options(RotationType)
+        self.settings.choices = [(s.value, label) for s, label in SETTING_LABELS.items()]
+
+    def audience_json(self) -> dict:
+        return Audience(
+            pgy_levels=frozenset(self.pgy.data or []),
+            firm_ids=frozenset(self.firms.data or []),
+            track_ids=frozenset(self.tracks.data or []),
+            rotation_settings=frozenset(self.settings.data or []),
+            rotation_type_ids=frozenset(self.rotations.data or []),
+        ).to_json()
+
+    def fill_audience(self, data: dict | None) -> None:
+        audience = Audience.from_json(data)
+        self.pgy.data = sorted(audience.pgy_levels)
+        self.firms.data = sorted(audience.firm_ids)
+        self.tracks.data = sorted(audience.track_ids)
+        self.settings.data = sorted(audience.rotation_settings)
+        self.rotations.data = sorted(audience.rotation_type_ids)
+
+
+class SessionFieldsMixin(AudienceMixin):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Kind", choices=KIND_CHOICES)
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    start_time = TimeField("Starts at", validators=[DataRequired()])
+    end_time = TimeField("Ends at", validators=[DataRequired()])
+    room = StringField("Room", validators=[Length(max=200)])
+    video_url = StringField(
+        "Video link", validators=[Optional(), URL(message="Enter a full https:// link.")]
+    )
+    required = BooleanField("Required (counts toward attendance)")
+    topics = MultiCheckboxField("Curriculum topics", choices=TOPIC_CHOICES)
+    checkin_opens_minutes = IntegerField(
+        "Check-in opens (minutes before)", validators=[Optional(), NumberRange(0, 240)]
+    )
+    checkin_closes_minutes = IntegerField(
+        "Check-in closes (minutes after start)", validators=[Optional(), NumberRange(0, 480)]
+    )
+    checkin_grace_minutes = IntegerField(
+        "Late after (minutes after start)", validators=[Optional(), NumberRange(0, 240)]
+    )
+
+    def common_values(self) -> dict:
+        return {
+            "title": self.title.data.strip(),
+            "kind": self.kind.data,
+            "description": self.description.data or "",
+            "start_time": self.start_time.data,
+            "end_time": self.end_time.data,
+            "room": (self.room.data or "").strip(),
+            "video_url": (self.video_url.data or "").strip(),
+            "audience": self.audience_json(),
+            "required": bool(self.required.data),
+            "topics": list(self.topics.data or []),
+            "checkin_opens_minutes": self.checkin_opens_minutes.data,
+            "checkin_closes_minutes": self.checkin_closes_minutes.data,
+            "checkin_grace_minutes": self.checkin_grace_minutes.data,
+        }
+
+    def fill_common(self, obj) -> None:
+        for name in (
+            "title",
+            "kind",
+            "description",
+            "room",
+            "video_url",
+            "required",
+            "checkin_opens_minutes",
+            "checkin_closes_minutes",
+            "checkin_grace_minutes",
+        ):
+            getattr(self, name).data = getattr(obj, name)
+        self.topics.data = list(obj.topics or [])
+        self.fill_audience(obj.audience)
+
+
+class SeriesForm(SessionFieldsMixin, FlaskForm):
+    public = BooleanField("Public (faculty and guests may see it)")
+    frequency = RadioField(
+        "Repeats", choices=[("weekly", "Weekly"), ("monthly", "Monthly")], default="weekly"
+    )
+    interval = IntegerField("Every", default=1, validators=[DataRequired(), NumberRange(1, 52)])
+    weekdays = MultiCheckboxField("On", coerce=int, choices=WEEKDAY_CHOICES)
+    month_week = SelectField(
+        "Week of the month",
+        coerce=int,
+        choices=[(n, label) for n, label in ORDINALS.items()],
+        default=1,
+    )
+    month_weekday = SelectField("Weekday", coerce=int, choices=WEEKDAY_CHOICES, default=0)
+    starts_on = DateField("First date", validators=[DataRequired()])
+    ends_on = DateField("Last date", validators=[DataRequired()])
+    confirm_past = BooleanField("Yes, the first date is in the past on purpose")
+    scope = RadioField(
+        "Apply changes to",
+        choices=[
+            ("upcoming", "Upcoming sessions"),
+            ("all", "All sessions, past ones too"),
+            ("none", "Only the series (sessions stay as they are)"),
+        ],
+        default="upcoming",
+    )
+
+    def series_values(self) -> dict:
+        values = self.common_values()
+        weekly = self.frequency.data == "weekly"
+        values.update(
+            public=bool(self.public.data),
+            frequency=self.frequency.data,
+            interval=self.interval.data or 1,
+            weekdays=sorted(self.weekdays.data or []) if weekly else [],
+            month_week=None if weekly else self.month_week.data,
+            month_weekday=None if weekly else self.month_weekday.data,
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+        )
+        return values
+
+    def fill_from(self, series) -> None:
+        self.fill_common(series)
+        for name in ("public", "frequency", "interval", "starts_on", "ends_on"):
+            getattr(self, name).data = getattr(series, name)
+        self.start_time.data = series.start_time
+        self.end_time.data = series.end_time
+        self.weekdays.data = list(series.weekdays or [])
+        if series.month_week is not None:
+            self.month_week.data = series.month_week
+        if series.month_weekday is not None:
+            self.month_weekday.data = series.month_weekday
+
+
+class SessionForm(SessionFieldsMixin, FlaskForm):
+    """Edit one session (wall times on its own day)."""
+
+    scope = RadioField(
+        "Apply changes to",
+        choices=[("this", "This session only"), ("following", "This and all following")],
+        default="this",
+    )
+
+
+class NewSessionForm(SessionFieldsMixin, FlaskForm):
+    """A one-off session."""
+
+    day = DateField("Date", validators=[DataRequired()])
+
+
+class MoveForm(FlaskForm):
+    day = DateField("New date", validators=[DataRequired()])
+    start_time = TimeField("Starts at", validators=[DataRequired()])
+    end_time = TimeField("Ends at", validators=[DataRequired()])
+    room = StringField("Room", validators=[Length(max=200)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (shown to everyone)", validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class HolidayForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    starts_on = DateField("First day", validators=[DataRequired()])
+    ends_on = DateField("Last day (for a blackout range)", validators=[Optional()])
+
+
+class PrefillForm(FlaskForm):
+    year = IntegerField(
+        "Academic year starting in", validators=[DataRequired(), NumberRange(2000, 2100)]
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Schedule CSV", validators=[FileRequired("Choose a CSV file.")])
+
+
+class ApplyImportForm(FlaskForm):
+    csv_text = HiddenField(validators=[DataRequired()])
+    filename = HiddenField()

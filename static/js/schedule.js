@@ -1,0 +1,27 @@
+// Schedule pages: show only the recurrence fields that apply; confirm destructive buttons.
+(function () {
+  "use strict";
+
+  function syncRecurrence(form) {
+    var checked = form.querySelector('input[name="frequency"]:checked');
+    var frequency = checked ? checked.value : "weekly";
+    form.querySelectorAll("[data-recurrence]").forEach(function (block) {
+      block.hidden = block.getAttribute("data-recurrence") !== frequency;
+    });
+  }
+
+  document.querySelectorAll("#series-form").forEach(function (form) {
+    syncRecurrence(form);
+    form.querySelectorAll('input[name="frequency"]').forEach(function (radio) {
+      radio.addEventListener("change", function () { syncRecurrence(form); });
+    });
+  });
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
+})();
