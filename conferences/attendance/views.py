@@ -1,5 +1,466 @@
-"""HTTP handlers for the attendance domain."""
+"""HTTP handlers for check-in, the projector screen, rosters and "I attended" claims."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import secrets
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from conferences import timeutil
+from conferences.attendance import checkin as codes
+from conferences.attendance import services
+from conferences.attendance.forms import (
+    CheckinForm,
+    ClaimForm,
+    ClearFlagForm,
+    ConfirmCheckinForm,
+    DecideClaimForm,
+    MarkForm,
+)
+from conferences.attendance.models import AttendanceClaim
+from conferences.auth.policy import authorize, can, permission_required
+from conferences.errors import DomainError
+from conferences.extensions import db
+from conferences.people.models import User
 
 bp = Blueprint("attendance", __name__)
+
+DEVICE_COOKIE = "checkin_device"
+DEVICE_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+# Kept on the request (not ``g``, which can outlive one request inside an app context).
+_NEW_DEVICE_KEY = "conferences.new_checkin_device"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _load_session(public_id: str):
+    session = services.get_session(public_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _device_id() -> str:
+    """This browser's long-lived random id (set on the response if new)."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    if len(value) < 16 or len(value) > 64 or not value.replace("-", "").replace("_", "").isalnum():
+        value = request.environ.get(_NEW_DEVICE_KEY) or secrets.token_urlsafe(24)
+        request.environ[_NEW_DEVICE_KEY] = value
+    return value
+
+
+@bp.after_request
+def _set_device_cookie(response):
+    value = request.environ.get(_NEW_DEVICE_KEY)
+    if value:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    return response
+
+
+def session_page_url(session) -> str:
+    """The session's own page once the schedule has one; the claim page until then."""
+    try:
+        return url_for("schedule.view_session", public_id=session.public_id)
+    except BuildError:
+        return url_for("attendance.file_claim", public_id=session.public_id)
+
+
+def _already_message(result: services.CheckinResult) -> str:
+    if result.checked_in_at is not None and result.source == "checkin":
+        return f"Already checked in at {timeutil.format_local(result.checked_in_at, '%H:%M')}."
+    label = services.MARK_LABELS.get(result.mark, result.mark).lower()
+    return f"Already marked {label} for this session."
+
+
+def _outcome(result: services.CheckinResult) -> tuple[str, str, str]:
+    """Message, category and next page, computed before the commit expires the session."""
+    if result.created:
+        when = timeutil.format_local(result.checked_in_at, "%H:%M")
+        text = f"You are checked in to {result.session.title} at {when}"
+        text += " (late)" if result.is_late else ""
+        text += " as a visitor." if result.visitor else "."
+        category = "success"
+    else:
+        text, category = _already_message(result), "info"
+    return text, category, url_for("attendance.checked_in", public_id=result.session.public_id)
+
+
+def _commit_and_confirm(result: services.CheckinResult):
+    text, category, url = _outcome(result)
+    db.session.commit()
+    flash(text, category)
+    return redirect(url, 303)
+
+
+@bp.app_context_processor
+def _panel_helpers() -> dict:
+    return {"attendance_panel": panel_context, "attendance_session_url": session_page_url}
+
+
+def panel_context(session) -> dict:
+    """What ``attendance/_session_panel.html`` shows for ``session`` to the signed-in person."""
+    context: dict = {"session": session, "mine": None, "claim": None, "claim_problem": None}
+    if not current_user.is_authenticated:
+        return context
+    context["can_run"] = can("run_checkin", session)
+    context["can_manage"] = can("manage_attendance")
+    if current_user.is_resident:
+        context["mine"] = services.mark_of(session, current_user)
+        context["claim"] = services.claim_of(session, current_user)
+        context["claim_problem"] = services.claim_problem(session, current_user)
+        context["claim_form"] = ClaimForm()
+        win = context["window"] = services.window(session)
+        now = timeutil.now_utc()
+        context["started"] = now >= session.starts_at
+        context["checkin_soon"] = (
+            timeutil.local_date(now) == timeutil.local_date(session.starts_at)
+            and now <= win.closes_at
+        )
+    return context
+
+
+# ----------------------------------------------------------------------------- residents
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@permission_required("check_in")
+def checkin():
+    """Type the code from the screen; it finds the session open for check-in now."""
+    form = CheckinForm()
+    _device_id()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = services.check_in_with_code(
+                current_user, form.code.data, device_id=_device_id()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+            status = 400
+        else:
+            return _commit_and_confirm(result)
+    elif form.is_submitted():
+        status = 400
+    return render_template("attendance/checkin.html", form=form), status
+
+
+@bp.route("/sessions/<public_id>/checkin", methods=["GET", "POST"])
+@permission_required("check_in")
+def confirm_checkin(public_id: str):
+    """The page a scanned QR code opens: one big button that records the check-in."""
+    session = _load_session(public_id)
+    form = ConfirmCheckinForm()
+    _device_id()
+    if request.method == "GET":
+        form.code.data = request.args.get("c", "")
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = services.check_in(
+                session, current_user, form.code.data, device_id=_device_id()
+            )
+        except DomainError as problem:
+            db.session.rollback()
+            error, status = problem.message, 400
+        else:
+            return _commit_and_confirm(result)
+    elif form.is_submitted():
+        error, status = "The check-in form was incomplete. Scan the code again.", 400
+    existing = services.mark_of(session, current_user)
+    if error is None and (existing is None or existing.mark not in services.ATTENDED_MARKS):
+        try:
+            services.validate_code_for_session(session, form.code.data or "")
+        except DomainError as problem:
+            error = problem.message
+    return render_template(
+        "attendance/confirm.html",
+        session=session,
+        form=form,
+        error=error,
+        existing=existing,
+        already=_already_message(
+            services.CheckinResult(
+                session, existing.mark, existing.checked_in_at, False, source=existing.source
+            )
+        )
+        if existing is not None and existing.mark in services.ATTENDED_MARKS
+        else None,
+    ), status
+
+
+@bp.get("/sessions/<public_id>/checkin/done")
+@permission_required("check_in")
+def checked_in(public_id: str):
+    """The confirmation a resident sees after checking in."""
+    session = _load_session(public_id)
+    mark = services.mark_of(session, current_user)
+    return render_template(
+        "attendance/checked_in.html",
+        session=session,
+        mark=mark,
+        session_url=session_page_url(session),
+    )
+
+
+@bp.route("/sessions/<public_id>/claim", methods=["GET", "POST"])
+@permission_required("check_in")
+def file_claim(public_id: str):
+    """ "I attended but could not check in": a note for a coordinator to decide."""
+    session = _load_session(public_id)
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            services.file_claim(session, current_user, form.note.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("Your claim was sent to the program coordinators.", "success")
+            return redirect(url_for("attendance.file_claim", public_id=public_id), 303)
+    return render_template(
+        "attendance/claim.html",
+        session=session,
+        form=form,
+        claim=services.claim_of(session, current_user),
+        problem=services.claim_problem(session, current_user),
+        mine=services.mark_of(session, current_user),
+    )
+
+
+# ----------------------------------------------------------------------------- projector
+
+
+def _display_context(session) -> dict:
+    now = timeutil.now_utc()
+    code = codes.current_code(session.checkin_secret, now)
+    confirm_url = url_for(
+        "attendance.confirm_checkin", public_id=session.public_id, c=code, _external=True
+    )
+    qr = segno.make(confirm_url, error="m")
+    win = services.window(session)
+    if session.is_cancelled:
+        state = "cancelled"
+    elif now < win.opens_at:
+        state = "not_open"
+    elif now > win.closes_at:
+        state = "closed"
+    elif win.is_late(now):
+        state = "late"
+    else:
+        state = "open"
+    return {
+        "session": session,
+        "code": code,
+        "qr_svg": qr.svg_inline(
+            scale=1, border=2, omitsize=True, svgclass="checkin-qr", title="Check-in QR code"
+        ),
+        "count": services.live_count(session),
+        "seconds_left": codes.seconds_to_next_code(now),
+        "window": win,
+        "state": state,
+        "checkin_url": url_for("attendance.checkin", _external=True),
+    }
+
+
+@bp.get("/sessions/<public_id>/checkin/display")
+@login_required
+def checkin_display(public_id: str):
+    """The projector screen: QR code, typed code, live count, countdown."""
+    session = _load_session(public_id)
+    authorize("run_checkin", session)
+    return render_template("attendance/display.html", **_display_context(session))
+
+
+@bp.get("/sessions/<public_id>/checkin/display/live")
+@login_required
+def display_live(public_id: str):
+    """The part of the projector screen that htmx refreshes every few seconds."""
+    session = _load_session(public_id)
+    authorize("run_checkin", session)
+    response = current_app.make_response(
+        render_template("attendance/_display_live.html", **_display_context(session))
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ----------------------------------------------------------------------------- roster
+
+
+@bp.get("/sessions/<public_id>/roster")
+@login_required
+def roster(public_id: str):
+    """Who is expected, who came, who was late; manual marks and the audit trail."""
+    session = _load_session(public_id)
+    authorize("run_checkin", session)
+    data = services.roster(session)
+    status = request.args.get("status", "")
+    if status not in (*services.STATUSES, "flagged"):
+        status = ""
+    search = request.args.get("q", "").strip()[:100]
+    rows = data.filtered(status, search)
+    listed = {row.resident.id for row in data.rows}
+    walk_ins = (
+        [r for r in services.search_residents(search) if r.id not in listed]
+        if search and can("manage_attendance")
+        else []
+    )
+    return render_template(
+        "attendance/roster.html",
+        session=session,
+        roster=data,
+        rows=rows,
+        walk_ins=walk_ins,
+        status=status,
+        search=search,
+        form=MarkForm(),
+        flag_form=ClearFlagForm(),
+        history=services.session_history(session),
+        window=services.window(session),
+        statuses=services.STATUSES,
+        session_url=session_page_url(session),
+        session_on=timeutil.local_date(session.starts_at),
+    )
+
+
+def _parse_single(value: str) -> tuple[int, str] | None:
+    resident, _, mark = (value or "").partition(":")
+    if not resident.isdigit() or mark not in services.MARK_LABELS:
+        return None
+    return int(resident), mark
+
+
+@bp.post("/sessions/<public_id>/roster/marks")
+@permission_required("manage_attendance")
+def mark_attendance(public_id: str):
+    """Mark one resident (row button) or every ticked resident, with an optional reason."""
+    session = _load_session(public_id)
+    form = MarkForm()
+    back = url_for(
+        "attendance.roster",
+        public_id=public_id,
+        status=request.args.get("status") or None,
+        q=request.args.get("q") or None,
+    )
+    if not form.validate_on_submit():
+        flash("The marks could not be saved: " + _form_errors(form), "danger")
+        return redirect(back, 303)
+    single = _parse_single(request.form.get("single", ""))
+    if request.form.get("single") and single is None:
+        abort(400)
+    ids, mark = ([single[0]], single[1]) if single else (form.resident_ids.data, form.mark.data)
+    try:
+        changed = services.set_marks(
+            session, ids or [], mark or "", actor=current_user, reason=form.reason.data or ""
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(back, 303)
+    db.session.commit()
+    label = services.MARK_LABELS[mark].lower()
+    if changed:
+        flash(f"Marked {changed} resident{'s' if changed != 1 else ''} {label}.", "success")
+    else:
+        flash(f"Nothing changed: already marked {label}.", "info")
+    return redirect(back, 303)
+
+
+@bp.post("/sessions/<public_id>/roster/flags/<int:resident_id>")
+@permission_required("manage_attendance")
+def clear_flag(public_id: str, resident_id: int):
+    """Accept a flagged check-in after review."""
+    session = _load_session(public_id)
+    form = ClearFlagForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.clear_flag(session, resident_id, actor=current_user, reason=form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Flag cleared.", "success")
+    return redirect(url_for("attendance.roster", public_id=public_id, status="flagged"), 303)
+
+
+def _form_errors(form) -> str:
+    return "; ".join(f"{name}: {', '.join(errs)}" for name, errs in form.errors.items())
+
+
+# ----------------------------------------------------------------------------- claims
+
+
+@bp.get("/attendance/claims")
+@permission_required("manage_attendance")
+def claim_queue():
+    """Pending "I attended" claims, oldest first."""
+    return render_template(
+        "attendance/claim_queue.html", claims=services.pending_claims(), form=DecideClaimForm()
+    )
+
+
+@bp.post("/attendance/claims/<int:claim_id>")
+@permission_required("manage_attendance")
+def decide_claim(claim_id: int):
+    """Approve (counts as present) or deny (with a comment) one claim."""
+    claim = db.get_or_404(AttendanceClaim, claim_id)
+    form = DecideClaimForm()
+    if not form.validate_on_submit() or form.decision.data not in ("approve", "deny"):
+        abort(400)
+    try:
+        services.decide_claim(
+            claim,
+            approve=form.decision.data == "approve",
+            actor=current_user,
+            comment=form.comment.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        verdict = "approved" if form.decision.data == "approve" else "denied"
+        flash(f"Claim by {claim.resident.name} {verdict}.", "success")
+    return redirect(url_for("attendance.claim_queue"), 303)
+
+
+# ----------------------------------------------------------------------------- history
+
+
+@bp.get("/attendance/residents/<int:user_id>")
+@login_required
+def resident_history(user_id: int):
+    """Every change to one resident's attendance marks, newest first."""
+    resident = db.get_or_404(User, user_id)
+    authorize("view_attendance_of", resident)
+    return render_template(
+        "attendance/resident_history.html",
+        resident=resident,
+        history=services.resident_history(resident.id),
+        claims=services.claims_of_resident(resident.id),
+    )

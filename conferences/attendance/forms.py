@@ -1,0 +1,67 @@
+"""One form per attendance action."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from conferences.attendance.services import MARK_LABELS
+
+
+class CheckinForm(FlaskForm):
+    """A typed code from the screen."""
+
+    code = StringField(
+        "Check-in code",
+        validators=[DataRequired(message="Type the code shown on the screen."), Length(max=40)],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "autocorrect": "off",
+            "spellcheck": "false",
+            "inputmode": "text",
+            "placeholder": "e.g. K7MQ2X",
+        },
+    )
+
+
+class ConfirmCheckinForm(FlaskForm):
+    """The one-tap button under a scanned QR code; the code rides along."""
+
+    code = HiddenField(validators=[DataRequired(), Length(max=40)])
+
+
+class MarkForm(FlaskForm):
+    """Mark one resident (a row button) or all ticked rows."""
+
+    resident_ids = SelectMultipleField("Residents", coerce=int, validate_choice=False)
+    mark = SelectField(
+        "Mark selected as",
+        choices=[SelectChoice(value, label) for value, label in MARK_LABELS.items()],
+        validators=[Optional()],
+    )
+    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=500)])
+    # A row's quick button sends "<resident id>:<mark>" here.
+    single = HiddenField()
+
+
+class ClearFlagForm(FlaskForm):
+    reason = StringField("Note (optional)", validators=[Optional(), Length(max=400)])
+
+
+class ClaimForm(FlaskForm):
+    """ "I attended but could not check in"."""
+
+    note = TextAreaField(
+        "What happened?",
+        validators=[
+            DataRequired(message="Say briefly why you could not check in."),
+            Length(max=1000),
+        ],
+        render_kw={"rows": 3, "placeholder": "e.g. My phone died; I sat in the back row."},
+    )
+
+
+class DecideClaimForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+    comment = StringField("Comment", validators=[Optional(), Length(max=1000)])
