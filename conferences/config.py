@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -43,7 +44,12 @@ class Defaults:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # A whole conference room may sign in from one hospital NAT address, so the per-address
+    # limit is generous; guessing one account's password is what the strict limit stops.
+    LOGIN_RATE_LIMIT_PER_ADDRESS = "60 per minute"
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per minute"
+    # Residents check in from their phones: keep them signed in between sessions.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
 
 
 ENV_KEYS = (

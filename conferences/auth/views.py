@@ -25,12 +25,28 @@ from conferences.people.models import normalise_email
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
 
 
 def _account_key() -> str:
     return "login:" + normalise_email(request.form.get("email", ""))
+
+
+@bp.before_app_request
+def _sign_out_deactivated():
+    """A person deactivated while signed in loses their session on the next request."""
+    if current_user.is_authenticated and not current_user.is_active:
+        logout_user()
+        session.clear()
+        flash("Your account has been deactivated.", "warning")
+        if request.endpoint != "auth.login":
+            return redirect(url_for("auth.login"))
+    return None
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -44,8 +60,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
 def login():
     """Show the sign-in form; sign in and go to the page asked for, or home."""
     if current_user.is_authenticated:
@@ -59,7 +75,7 @@ def login():
             next_url = _safe_next(request.args.get("next"))
             # A fresh session on sign-in prevents session fixation.
             session.clear()
-            login_user(user)
+            login_user(user, remember=True)
             return redirect(next_url or url_for("home.index"))
     return render_template("auth/login.html", form=form)
 

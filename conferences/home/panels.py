@@ -22,12 +22,22 @@ def sections_for(user) -> list[Section]:
     if user.is_coordinator:
         sections.append(Section("Program", "home/_coordinator.html", coordinator_context(user)))
     if user.is_admin:
-        sections.append(Section("Administration", "home/_admin.html", {}))
+        sections.append(Section("Administration", "home/_admin.html", admin_context(user)))
     return sections
 
 
 def resident_context(user) -> dict:
-    return {}
+    """This year's rate against the threshold, what it takes to reach it, the current block."""
+    from conferences import timeutil
+    from conferences.attendance.excusals import excusals_of
+    from conferences.reports.services import outlook
+    from conferences.rotations.services import current_block
+
+    return {
+        "outlook": outlook(user),
+        "block": current_block(user, timeutil.local_today()),
+        "pending_excusals": sum(1 for e in excusals_of(user) if e.status == "pending"),
+    }
 
 
 def faculty_context(user) -> dict:
@@ -35,4 +45,20 @@ def faculty_context(user) -> dict:
 
 
 def coordinator_context(user) -> dict:
-    return {}
+    """Excusal requests waiting for a decision and this week's rotation head-count."""
+    from conferences import timeutil
+    from conferences.attendance.excusals import pending_excusals
+    from conferences.rotations.services import where_is_everyone
+
+    weeks, _ = where_is_everyone(timeutil.local_today())
+    return {
+        "pending_excusals": [e for e in pending_excusals() if e.resident_id != user.id],
+        "excused_this_week": sum(len(w.entries) for w in weeks if w.rotation.excuses),
+        "placed_this_week": sum(len(w.entries) for w in weeks),
+    }
+
+
+def admin_context(user) -> dict:
+    from conferences.people.services import admin_overview
+
+    return admin_overview()

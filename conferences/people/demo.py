@@ -1,7 +1,144 @@
-"""Demo data for the people domain."""
+"""Demo data for the people domain: firms, tracks and about 240 people.
+
+Deterministic: names come from Faker seeded from ``ctx.rng``. Every demo account
+shares one password hash (computed once; hashing hundreds of passwords is slow).
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from faker import Faker
+from werkzeug.security import generate_password_hash
+
+from conferences.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from conferences.extensions import db
+from conferences.people.models import Firm, Role, Track, User
+from conferences.program.services import get_settings
+
+FIRMS = ("Osler", "Peabody", "Janeway", "Longcope", "Thayer")
+CATEGORICAL, PRIMARY_CARE, PRELIMINARY = "Categorical", "Primary Care", "Preliminary"
+TRACKS = (CATEGORICAL, PRIMARY_CARE, PRELIMINARY)
+# Residents per PGY level (PGY-1 includes the demo resident) and per special track.
+CLASS_SIZES = {1: 64, 2: 63, 3: 63}
+PRIMARY_CARE_PER_CLASS = 10
+PRELIMINARY_INTERNS = 12  # preliminary residents stay one year only
+FACULTY = 44  # including the demo faculty account
+EMAIL_DOMAIN = "demo.test"
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z]+", "", ascii_text.lower())
+
+
+class _People:
+    """Builds users with unique addresses and the shared password hash."""
+
+    def __init__(self, ctx, password_hash: str):
+        self.fake = Faker("en_US")
+        self.fake.seed_instance(ctx.rng.randrange(2**32))
+        self.password_hash = password_hash
+        self.emails: set[str] = set(DEMO_ACCOUNTS.values())
+
+    def make(self, roles: set[Role], name: str | None = None, email: str | None = None, **kw):
+        if name is None:
+            name = f"{self.fake.first_name()} {self.fake.last_name()}"
+        if email is None:
+            first, last = name.split(" ", 1)
+            base = f"{_slug(first)}.{_slug(last)}"
+            email, n = f"{base}@{EMAIL_DOMAIN}", 1
+            while email in self.emails:
+                n += 1
+                email = f"{base}{n}@{EMAIL_DOMAIN}"
+        self.emails.add(email)
+        user = User(email=email, name=name, password_hash=self.password_hash, **kw)
+        user.set_roles(roles)
+        db.session.add(user)
+        return user
+
 
 def load(ctx) -> None:
-    """Add this domain's part of the demo program."""
+    """Firms, tracks, residents in three classes, faculty, coordinators and an admin."""
+    rng = ctx.rng
+    get_settings()
+    firms = [Firm(name=name) for name in FIRMS]
+    tracks = {name: Track(name=name) for name in TRACKS}
+    db.session.add_all([*firms, *tracks.values()])
+    db.session.flush()
+
+    people = _People(ctx, generate_password_hash(DEMO_PASSWORD))
+    year = ctx.academic_year
+    residents: list[User] = []
+
+    demo_resident = people.make(
+        {Role.RESIDENT},
+        name="Riley Resident",
+        email=DEMO_ACCOUNTS["resident"],
+        start_year=year,
+        track_id=tracks[CATEGORICAL].id,
+        firm_id=firms[0].id,
+    )
+    residents.append(demo_resident)
+    chief = None
+    for pgy, size in CLASS_SIZES.items():
+        count = size - (1 if pgy == 1 else 0)
+        track_names = [PRIMARY_CARE] * PRIMARY_CARE_PER_CLASS
+        if pgy == 1:
+            track_names += [PRELIMINARY] * PRELIMINARY_INTERNS
+        track_names += [CATEGORICAL] * (count - len(track_names))
+        rng.shuffle(track_names)
+        firm_order = [firms[i % len(firms)] for i in range(count)]
+        rng.shuffle(firm_order)
+        for index, (track_name, firm) in enumerate(zip(track_names, firm_order, strict=True)):
+            roles = {Role.RESIDENT}
+            # One senior is also chief resident: a resident and a coordinator.
+            is_chief = pgy == 3 and index == 0
+            if is_chief:
+                roles.add(Role.COORDINATOR)
+            resident = people.make(
+                roles,
+                start_year=year - pgy + 1,
+                track_id=tracks[track_name].id,
+                firm_id=firm.id,
+            )
+            residents.append(resident)
+            if is_chief:
+                chief = resident
+
+    faculty = [people.make({Role.FACULTY}, name="Frances Faculty", email=DEMO_ACCOUNTS["faculty"])]
+    faculty += [people.make({Role.FACULTY}) for _ in range(FACULTY - 1)]
+
+    coordinators = [
+        people.make(
+            {Role.COORDINATOR}, name="Casey Coordinator", email=DEMO_ACCOUNTS["coordinator"]
+        ),
+        people.make({Role.COORDINATOR}),
+        people.make({Role.COORDINATOR}),
+        chief,
+    ]
+    admin = people.make({Role.ADMIN}, name="Alex Admin", email=DEMO_ACCOUNTS["admin"])
+    db.session.flush()
+
+    ctx.data.update(
+        {
+            "firms": firms,
+            "tracks": list(tracks.values()),
+            "residents": residents,
+            "faculty": faculty,
+            "coordinators": coordinators,
+            "chief_resident": chief,
+            "admin": admin,
+            "demo_users": {
+                "admin": admin,
+                "coordinator": coordinators[0],
+                "faculty": faculty[0],
+                "resident": demo_resident,
+            },
+        }
+    )
+    ctx.log(
+        f"  people: {len(residents)} residents, {len(faculty)} faculty, "
+        f"{len(coordinators)} coordinators, {len(firms)} firms, {len(tracks)} tracks"
+    )

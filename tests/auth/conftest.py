@@ -1,0 +1,1 @@
+from tests.people.conftest import accounts, quick_user  # noqa: F401 - shared fixtures
