@@ -32,8 +32,11 @@ run: venv ## Migrate, load demo data if empty, serve on 127.0.0.1:$PORT (default
 test: venv system-deps ## Run the test suite (extra pytest options via PYTEST_ARGS=...)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff check and format check
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+lint: venv ## ruff (check and format), bandit, mypy on the services
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r conferences -q
+	$(VENV)/bin/mypy
 
 bench: venv system-deps ## Run the benchmarks
 	$(PY) -m bench

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from conferences import timeutil
 from conferences.extensions import db
 
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential
+DEMO_PASSWORD = "demo-password"  # noqa: S105  # nosec B105 - published demo credential
 DEMO_ACCOUNTS = {
     "admin": "admin@demo.test",
     "coordinator": "coordinator@demo.test",
@@ -67,7 +67,9 @@ def load_demo(seed: int = 2026) -> DemoContext:
     """Fill an empty database with the demo program (the caller commits)."""
     today = timeutil.local_today()
     ctx = DemoContext(
-        rng=random.Random(seed), today=today, academic_year=timeutil.academic_year_of(today)
+        rng=random.Random(seed),  # nosec B311 - repeatable demo data, not security
+        today=today,
+        academic_year=timeutil.academic_year_of(today),
     )
     for loader in loaders():
         started = time.perf_counter()
