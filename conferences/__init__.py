@@ -127,6 +127,7 @@ def _register_cli(app: Flask) -> None:
     from conferences import backup, demo
     from conferences.attendance.cli import cli as attendance_cli
     from conferences.people.cli import cli as people_cli
+    from conferences.reports.cli import cli as reports_cli
     from conferences.rotations.cli import cli as rotations_cli
     from conferences.schedule.cli import cli as schedule_cli
     from conferences.teaching.cli import register as register_teaching_cli
@@ -136,6 +137,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(backup.restore_command)
     app.cli.add_command(people_cli)
     app.cli.add_command(rotations_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(schedule_cli)
     app.cli.add_command(attendance_cli)
     register_teaching_cli(app)

@@ -1,13 +1,590 @@
 """The attendance rules, in one place, for check-in rosters, resident pages and reports.
 
-A resident is *expected* at a required, non-cancelled session of their audience unless
-excused (by an approved excusal or an excusing rotation). They *attended* if marked
-present, or late when the program counts late as attended. The rate is attended / expected.
+A resident is *expected* at a required, non-cancelled session of their audience
+(``schedule.audience``) unless excused. They are *excused* by an approved excusal that
+covers the session's local date (or lists the session), by an excusing rotation block on
+that date, or by an "excused" mark. They *attended* if marked present, or late when the
+program counts late as attended. The rate is attended / expected, over sessions already
+held. Visitors (outside the audience) and optional sessions are shown but never counted.
+
+Two ways in, one set of definitions:
+
+- per session (``excuses_for``, ``expected_resident_ids``, ``session_statuses``,
+  ``resident_status``): a few plain queries for one session, used by rosters and pages;
+- in bulk (``evaluate``): a constant number of queries for any date range, used by reports.
+
+Both are built from the same predicates below (``is_counted_session``, ``attended_marks``,
+``_covers``) and tests check they agree on demo-like data.
 """
 
 from __future__ import annotations
 
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-def excused_resident_ids(session) -> set[int]:
-    """Residents excused from ``session`` (approved excusals and excusing rotations)."""
-    return set()
+from sqlalchemy import and_, exists, not_, or_, select, true
+
+from conferences import timeutil
+from conferences.attendance.models import (
+    EXCUSAL_REASON_LABELS,
+    Attendance,
+    Excusal,
+    ExcusalReason,
+    ExcusalSession,
+    Mark,
+    RequestStatus,
+)
+from conferences.extensions import db
+from conferences.people.models import User
+from conferences.program.services import get_settings
+from conferences.rotations.models import RotationAssignment, RotationType
+from conferences.schedule.audience import (
+    Audience,
+    Block,
+    ResidentFacts,
+    facts_for,
+    in_audience,
+    is_active_resident,
+    session_audience,
+)
+from conferences.schedule.models import Session, SessionStatus
+
+# --------------------------------------------------------------------------- definitions
+
+
+class Status(enum.StrEnum):
+    """A resident's standing at one session."""
+
+    ATTENDED = "attended"  # expected, and present (or late when late counts)
+    MISSED = "missed"  # expected, held, and not attended (absent, no mark, or late not counted)
+    EXCUSED = "excused"  # in the audience of a required session, but excused
+    UPCOMING = "upcoming"  # expected, not held yet
+    NOT_COUNTED = "not_counted"  # optional or cancelled session, or a visitor
+
+
+STATUS_LABELS = {
+    Status.ATTENDED: "Attended",
+    Status.MISSED: "Missed",
+    Status.EXCUSED: "Excused",
+    Status.UPCOMING: "Upcoming",
+    Status.NOT_COUNTED: "Not counted",
+}
+
+
+class ExcuseKind(enum.StrEnum):
+    EXCUSAL = "excusal"
+    ROTATION = "rotation"
+    MARK = "mark"
+
+
+@dataclass(frozen=True)
+class Excuse:
+    """Why a resident is excused from a session."""
+
+    kind: ExcuseKind
+    label: str
+    excusal_id: int | None = None
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def attended_marks(late_counts: bool | None = None) -> frozenset[str]:
+    """Marks that count as attended under the program's settings."""
+    if late_counts is None:
+        late_counts = get_settings().late_counts_as_attended
+    return frozenset({Mark.PRESENT.value, Mark.LATE.value} if late_counts else {Mark.PRESENT.value})
+
+
+def is_counted_session(required: bool, status: str) -> bool:
+    """Only required, non-cancelled sessions count toward attendance."""
+    return required and status != SessionStatus.CANCELLED.value
+
+
+def rate(attended: int, expected: int) -> float | None:
+    """Attended / expected as a fraction, or None when nothing was expected."""
+    return attended / expected if expected else None
+
+
+def _excusal_label(reason: str) -> str:
+    try:
+        return "Excusal: " + EXCUSAL_REASON_LABELS[ExcusalReason(reason)]
+    except ValueError:
+        return "Excusal"
+
+
+def _rotation_label(name: str) -> str:
+    return f"Rotation: {name}"
+
+
+MARK_EXCUSE = Excuse(ExcuseKind.MARK, "Marked excused")
+
+
+# --------------------------------------------------------------------------- per session
+
+
+def excuses_for(session: Session) -> dict[int, Excuse]:
+    """Every resident excused from ``session``, with the reason (first match wins:
+    an excusal listing the session, a date-range excusal, an excusing rotation, a mark)."""
+    day = timeutil.local_date(session.starts_at)
+    found: dict[int, Excuse] = {}
+    listing = db.session.execute(
+        select(Excusal.resident_id, Excusal.id, Excusal.reason)
+        .join(ExcusalSession, ExcusalSession.excusal_id == Excusal.id)
+        .where(ExcusalSession.session_id == session.id)
+        .where(Excusal.status == RequestStatus.APPROVED.value)
+        .order_by(Excusal.id)
+    )
+    for resident_id, excusal_id, reason in listing:
+        found.setdefault(
+            resident_id, Excuse(ExcuseKind.EXCUSAL, _excusal_label(reason), excusal_id)
+        )
+    ranged = db.session.execute(
+        select(Excusal.resident_id, Excusal.id, Excusal.reason)
+        .where(Excusal.status == RequestStatus.APPROVED.value)
+        .where(Excusal.starts_on <= day, Excusal.ends_on >= day)
+        .where(not_(exists().where(ExcusalSession.excusal_id == Excusal.id)))
+        .order_by(Excusal.id)
+    )
+    for resident_id, excusal_id, reason in ranged:
+        found.setdefault(
+            resident_id, Excuse(ExcuseKind.EXCUSAL, _excusal_label(reason), excusal_id)
+        )
+    blocks = db.session.execute(
+        select(RotationAssignment.resident_id, RotationType.name)
+        .join(RotationType, RotationAssignment.rotation_type_id == RotationType.id)
+        .where(RotationType.excuses.is_(True))
+        .where(RotationAssignment.start_on <= day, RotationAssignment.end_on >= day)
+    )
+    for resident_id, name in blocks:
+        found.setdefault(resident_id, Excuse(ExcuseKind.ROTATION, _rotation_label(name)))
+    marked = db.session.scalars(
+        select(Attendance.resident_id)
+        .where(Attendance.session_id == session.id)
+        .where(Attendance.mark == Mark.EXCUSED.value)
+    )
+    for resident_id in marked:
+        found.setdefault(resident_id, MARK_EXCUSE)
+    return found
+
+
+def excused_resident_ids(session: Session) -> set[int]:
+    """Residents excused from ``session`` (approved excusals, excusing rotations, marks)."""
+    return set(excuses_for(session))
+
+
+def audience_resident_ids(session: Session) -> set[int]:
+    """Active residents in the session's audience on its local date."""
+    day = timeutil.local_date(session.starts_at)
+    clause = session_audience(session).resident_clause(day)
+    return set(db.session.scalars(select(User.id).where(clause)))
+
+
+def expected_resident_ids(session: Session) -> set[int]:
+    """Residents expected at ``session``: its audience, minus the excused (none if not counted)."""
+    if not is_counted_session(session.required, session.status):
+        return set()
+    return audience_resident_ids(session) - excused_resident_ids(session)
+
+
+def marks_for(session: Session) -> dict[int, str]:
+    rows = db.session.execute(
+        select(Attendance.resident_id, Attendance.mark).where(Attendance.session_id == session.id)
+    )
+    return dict(rows.all())
+
+
+def is_held(session_starts_at: datetime, now: datetime | None = None) -> bool:
+    """A session counts toward the rate once it has started."""
+    return session_starts_at <= (now or timeutil.now_utc())
+
+
+@dataclass(frozen=True)
+class ResidentAtSession:
+    resident_id: int
+    status: Status
+    mark: str | None
+    excuse: Excuse | None
+    in_audience: bool
+
+
+def _status(
+    *,
+    counted: bool,
+    member: bool,
+    excuse: Excuse | None,
+    mark: str | None,
+    held: bool,
+    marks_attended: frozenset[str],
+) -> Status:
+    if not counted or not member:
+        return Status.NOT_COUNTED
+    if excuse is not None:
+        return Status.EXCUSED
+    if mark in marks_attended:
+        return Status.ATTENDED
+    return Status.MISSED if held else Status.UPCOMING
+
+
+def session_statuses(session: Session, now: datetime | None = None) -> list[ResidentAtSession]:
+    """Every audience resident and every visitor with a mark, with their status."""
+    members = audience_resident_ids(session)
+    excuses = excuses_for(session)
+    marks = marks_for(session)
+    counted = is_counted_session(session.required, session.status)
+    held = is_held(session.starts_at, now)
+    attended = attended_marks()
+    result = []
+    for resident_id in sorted(members | set(marks)):
+        member = resident_id in members
+        excuse = excuses.get(resident_id) if member else None
+        status = _status(
+            counted=counted,
+            member=member,
+            excuse=excuse,
+            mark=marks.get(resident_id),
+            held=held,
+            marks_attended=attended,
+        )
+        result.append(
+            ResidentAtSession(resident_id, status, marks.get(resident_id), excuse, member)
+        )
+    return result
+
+
+def resident_status(
+    session: Session, resident: User, now: datetime | None = None
+) -> ResidentAtSession:
+    """One resident's status at one session."""
+    member = in_audience(session, facts_for(resident))
+    excuse = excuses_for(session).get(resident.id) if member else None
+    mark = marks_for(session).get(resident.id)
+    status = _status(
+        counted=is_counted_session(session.required, session.status),
+        member=member,
+        excuse=excuse,
+        mark=mark,
+        held=is_held(session.starts_at, now),
+        marks_attended=attended_marks(),
+    )
+    return ResidentAtSession(resident.id, status, mark, excuse, member)
+
+
+# --------------------------------------------------------------------------- in bulk
+
+
+@dataclass
+class SessionFacts:
+    id: int
+    public_id: str
+    title: str
+    series_id: int | None
+    starts_at: datetime
+    on: date
+    required: bool
+    status: str
+    audience: Audience
+    held: bool
+
+    @property
+    def counted(self) -> bool:
+        return is_counted_session(self.required, self.status)
+
+    @property
+    def month(self) -> str:
+        return self.on.strftime("%Y-%m")
+
+
+@dataclass
+class Evaluation:
+    """Who was expected, excused and attended at every session of a date range.
+
+    ``expected`` covers future sessions too; ``held`` sessions are the ones rates count.
+    """
+
+    start_on: date
+    end_on: date
+    now: datetime
+    marks_attended: frozenset[str]
+    sessions: list[SessionFacts]
+    residents: dict[int, ResidentFacts]
+    members: dict[int, frozenset[int]] = field(default_factory=dict)
+    excused: dict[int, dict[int, Excuse]] = field(default_factory=dict)
+    expected: dict[int, frozenset[int]] = field(default_factory=dict)
+    marks: dict[int, dict[int, str]] = field(default_factory=dict)
+    # Residents with an attended mark, per session (visitors included).
+    marked_attended: dict[int, set[int]] = field(default_factory=dict)
+
+    def attended(self, session_id: int) -> set[int]:
+        """Expected residents who attended (visitors and the excused never count)."""
+        return self.expected.get(session_id, frozenset()) & self.marked_attended.get(
+            session_id, set()
+        )
+
+    def held_counted(self) -> list[SessionFacts]:
+        return [s for s in self.sessions if s.counted and s.held]
+
+    def status(self, session: SessionFacts, resident_id: int) -> Status:
+        member = resident_id in self.members.get(session.id, ())
+        return _status(
+            counted=session.counted,
+            member=member,
+            excuse=self.excused.get(session.id, {}).get(resident_id),
+            mark=self.marks.get(session.id, {}).get(resident_id),
+            held=session.held,
+            marks_attended=self.marks_attended,
+        )
+
+    def totals_by_resident(self) -> dict[int, tuple[int, int, int]]:
+        """resident id -> (expected, attended, excused) over held, counted sessions."""
+        expected: dict[int, int] = defaultdict(int)
+        attended: dict[int, int] = defaultdict(int)
+        excused: dict[int, int] = defaultdict(int)
+        for session in self.held_counted():
+            for resident_id in self.expected.get(session.id, ()):
+                expected[resident_id] += 1
+            for resident_id in self.attended(session.id):
+                attended[resident_id] += 1
+            for resident_id in self.excused.get(session.id, {}):
+                excused[resident_id] += 1
+        return {r: (expected[r], attended[r], excused[r]) for r in self.residents}
+
+    def upcoming_expected_by_resident(self) -> dict[int, int]:
+        """resident id -> required sessions still ahead in the range that they are expected at."""
+        counts: dict[int, int] = defaultdict(int)
+        for session in self.sessions:
+            if session.counted and not session.held:
+                for resident_id in self.expected.get(session.id, ()):
+                    counts[resident_id] += 1
+        return counts
+
+
+def evaluate(
+    start_on: date,
+    end_on: date,
+    *,
+    resident_ids: set[int] | list[int] | None = None,
+    firm_id: int | None = None,
+    pgy: int | None = None,
+    series_id: int | None = None,
+    now: datetime | None = None,
+) -> Evaluation:
+    """The attendance rules over local dates ``start_on``..``end_on`` in a fixed number of queries.
+
+    Sessions are grouped by (audience, academic year) for audiences that do not depend on
+    rotations (residents grouped by their facts), by (audience, date) for those that do.
+    """
+    now = now or timeutil.now_utc()
+    marks_attended = attended_marks()
+    first, last = timeutil.range_bounds(start_on, end_on)
+
+    session_query = (
+        select(
+            Session.id,
+            Session.public_id,
+            Session.title,
+            Session.series_id,
+            Session.starts_at,
+            Session.required,
+            Session.status,
+            Session.audience,
+        )
+        .where(Session.starts_at >= first, Session.starts_at < last)
+        .order_by(Session.starts_at, Session.id)
+    )
+    if series_id is not None:
+        session_query = session_query.where(Session.series_id == series_id)
+    sessions = []
+    for sid, public_id, title, ser, starts_at, required, status, audience in db.session.execute(
+        session_query
+    ):
+        sessions.append(
+            SessionFacts(
+                sid,
+                public_id,
+                title,
+                ser,
+                starts_at,
+                timeutil.local_date(starts_at),
+                required,
+                status,
+                Audience.from_json(audience),
+                starts_at <= now,
+            )
+        )
+
+    resident_query = select(User.id, User.start_year, User.firm_id, User.track_id).where(
+        is_active_resident()
+    )
+    if resident_ids is not None:
+        resident_query = resident_query.where(User.id.in_(list(resident_ids)))
+    if firm_id is not None:
+        resident_query = resident_query.where(User.firm_id == firm_id)
+    if pgy is not None:
+        resident_query = resident_query.where(
+            User.start_year == timeutil.academic_year_of(start_on) - pgy + 1
+        )
+    residents = {
+        rid: ResidentFacts(rid, start_year, firm, track)
+        for rid, start_year, firm, track in db.session.execute(resident_query)
+    }
+    evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
+    if not sessions or not residents:
+        return evaluation
+
+    def restrict(column):
+        """Limit a resident column to the chosen residents without a long IN list."""
+        if resident_ids is None and firm_id is None and pgy is None:
+            return true()
+        return column.in_(resident_query.with_only_columns(User.id).scalar_subquery())
+
+    session_ids_in_range = (
+        select(Session.id).where(Session.starts_at >= first, Session.starts_at < last)
+    ).scalar_subquery()
+
+    # Blocks overlapping the range.
+    block_rows = db.session.execute(
+        select(
+            RotationAssignment.resident_id,
+            RotationAssignment.start_on,
+            RotationAssignment.end_on,
+            RotationType.id,
+            RotationType.setting,
+            RotationType.excuses,
+            RotationType.name,
+        )
+        .join(RotationType, RotationAssignment.rotation_type_id == RotationType.id)
+        .where(RotationAssignment.start_on <= end_on, RotationAssignment.end_on >= start_on)
+        .where(restrict(RotationAssignment.resident_id))
+        .order_by(RotationAssignment.start_on)
+    )
+    excusing_blocks: list[tuple[int, date, date, str]] = []
+    for rid, b_start, b_end, type_id, setting, excuses, name in block_rows:
+        if rid not in residents:
+            continue
+        residents[rid].blocks.append(Block(b_start, b_end, type_id, setting, excuses))
+        if excuses:
+            excusing_blocks.append((rid, b_start, b_end, name))
+
+    # Approved excusals overlapping the range, and the sessions some of them list.
+    excusal_rows = db.session.execute(
+        select(
+            Excusal.id,
+            Excusal.resident_id,
+            Excusal.starts_on,
+            Excusal.ends_on,
+            Excusal.reason,
+            exists().where(ExcusalSession.excusal_id == Excusal.id).label("lists_sessions"),
+        )
+        .where(Excusal.status == RequestStatus.APPROVED.value)
+        .where(
+            or_(
+                and_(Excusal.starts_on <= end_on, Excusal.ends_on >= start_on),
+                exists().where(
+                    ExcusalSession.excusal_id == Excusal.id,
+                    ExcusalSession.session_id.in_(session_ids_in_range),
+                ),
+            )
+        )
+        .where(restrict(Excusal.resident_id))
+        .order_by(Excusal.id)
+    ).all()
+    listed = db.session.execute(
+        select(ExcusalSession.excusal_id, ExcusalSession.session_id)
+        .join(Excusal, Excusal.id == ExcusalSession.excusal_id)
+        .where(Excusal.status == RequestStatus.APPROVED.value)
+        .where(restrict(Excusal.resident_id))
+        .where(ExcusalSession.session_id.in_(session_ids_in_range))
+        .order_by(ExcusalSession.excusal_id)
+    ).all()
+    excusals_listing: dict[int, list[int]] = defaultdict(list)
+    for excusal_id, session_id in listed:
+        excusals_listing[session_id].append(excusal_id)
+
+    # Marks at the sessions of the range (absent marks change nothing, so skip them).
+    mark_rows = db.session.execute(
+        select(Attendance.session_id, Attendance.resident_id, Attendance.mark)
+        .where(Attendance.session_id.in_(session_ids_in_range))
+        .where(Attendance.mark != Mark.ABSENT.value)
+    )
+    marks: dict[int, dict[int, str]] = defaultdict(dict)
+    marked_attended: dict[int, set[int]] = defaultdict(set)
+    marked_excused: dict[int, set[int]] = defaultdict(set)
+    excused_mark = Mark.EXCUSED.value
+    for session_id, rid, mark in mark_rows:
+        marks[session_id][rid] = mark
+        if mark in marks_attended:
+            marked_attended[session_id].add(rid)
+        elif mark == excused_mark:
+            marked_excused[session_id].add(rid)
+    evaluation.marks = marks
+    evaluation.marked_attended = marked_attended
+
+    # Excuses by local date (date-range excusals and excusing blocks) and by session.
+    days = sorted({s.on for s in sessions})
+    by_day: dict[date, dict[int, Excuse]] = {day: {} for day in days}
+    excusal_by_id = {}
+    for excusal_id, rid, e_start, e_end, reason, lists_sessions in excusal_rows:
+        excuse = Excuse(ExcuseKind.EXCUSAL, _excusal_label(reason), excusal_id)
+        excusal_by_id[excusal_id] = (rid, excuse)
+        if lists_sessions:
+            continue
+        for day in _days_between(days, e_start, e_end):
+            by_day[day].setdefault(rid, excuse)
+    block_day: dict[date, dict[int, Excuse]] = {day: {} for day in days}
+    for rid, b_start, b_end, name in excusing_blocks:
+        excuse = Excuse(ExcuseKind.ROTATION, _rotation_label(name))
+        for day in _days_between(days, b_start, b_end):
+            block_day[day].setdefault(rid, excuse)
+
+    # Audience membership, cached per (audience, academic year) when rotations do not matter.
+    groups: dict[str, list[ResidentFacts]] = defaultdict(list)
+    for facts in residents.values():
+        groups[facts.key()].append(facts)
+    member_cache: dict[tuple[str, object], frozenset[int]] = {}
+
+    def members_of(audience: Audience, day: date) -> frozenset[int]:
+        if audience.depends_on_rotation:
+            cache_key = (audience.key(), day)
+        else:
+            cache_key = (audience.key(), timeutil.academic_year_of(day))
+        cached = member_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if audience.depends_on_rotation:
+            ids = frozenset(f.id for f in residents.values() if audience.includes(f, day))
+        else:
+            ids = frozenset(
+                f.id for group in groups.values() if audience.includes(group[0], day) for f in group
+            )
+        member_cache[cache_key] = ids
+        return ids
+
+    for session in sessions:
+        members = members_of(session.audience, session.on)
+        evaluation.members[session.id] = members
+        if not session.counted:
+            evaluation.expected[session.id] = frozenset()
+            continue
+        excused: dict[int, Excuse] = {}
+        for excusal_id in excusals_listing.get(session.id, ()):
+            rid, excuse = excusal_by_id.get(excusal_id, (None, None))
+            if rid in members:
+                excused.setdefault(rid, excuse)
+        for source in (by_day[session.on], block_day[session.on]):
+            for rid in members.intersection(source):
+                excused.setdefault(rid, source[rid])
+        for rid in members.intersection(marked_excused.get(session.id, ())):
+            excused.setdefault(rid, MARK_EXCUSE)
+        evaluation.excused[session.id] = excused
+        evaluation.expected[session.id] = members.difference(excused)
+    return evaluation
+
+
+def _days_between(days: list[date], start_on: date, end_on: date) -> list[date]:
+    """The sorted ``days`` within start_on..end_on."""
+    from bisect import bisect_left, bisect_right
+
+    return days[bisect_left(days, start_on) : bisect_right(days, end_on)]

@@ -1,0 +1,61 @@
+"""Forms for excusals: one class per action."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from conferences.attendance.excusals import reason_choices
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RequestExcusalForm(FlaskForm):
+    mode = RadioField(
+        "Excuse me from",
+        choices=[("dates", "All required sessions on some days"), ("sessions", "Chosen sessions")],
+        default="dates",
+    )
+    starts_on = DateField("First day", validators=[Optional()])
+    ends_on = DateField("Last day", validators=[Optional()])
+    sessions = MultiCheckboxField("Sessions", coerce=int, choices=[], validate_choice=False)
+    reason = SelectField("Reason", choices=reason_choices(), validators=[DataRequired()])
+    note = TextAreaField("Note for the coordinators", validators=[Length(max=2000)])
+    submit = SubmitField("Send request")
+
+
+class GrantExcusalForm(FlaskForm):
+    resident = SelectField("Resident", coerce=int, choices=[], validators=[DataRequired()])
+    starts_on = DateField("First day", validators=[DataRequired()])
+    ends_on = DateField("Last day", validators=[DataRequired()])
+    reason = SelectField("Reason", choices=reason_choices(), validators=[DataRequired()])
+    note = TextAreaField("Note", validators=[Length(max=2000)])
+    comment = TextAreaField("Comment to the resident", validators=[Length(max=2000)])
+    submit = SubmitField("Grant excusal")
+
+
+class DecideExcusalForm(FlaskForm):
+    comment = TextAreaField("Comment", validators=[Length(max=2000)])
+    approve = SubmitField("Approve")
+    deny = SubmitField("Deny")
+
+
+class RevokeExcusalForm(FlaskForm):
+    comment = TextAreaField("Why", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Revoke")
+
+
+class WithdrawExcusalForm(FlaskForm):
+    submit = SubmitField("Withdraw")

@@ -1,0 +1,41 @@
+"""Forms for rotations: one class per action."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from conferences.rotations.models import SETTING_LABELS
+
+SETTING_CHOICES = [(setting.value, label) for setting, label in SETTING_LABELS.items()]
+
+
+class RotationTypeForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    setting = SelectField("Setting", choices=SETTING_CHOICES, validators=[DataRequired()])
+    excuses = BooleanField("Excuses from required conferences")
+    submit = SubmitField("Save rotation")
+
+
+class BlockForm(FlaskForm):
+    rotation = SelectField("Rotation", coerce=int, choices=[], validators=[DataRequired()])
+    start_on = DateField("First day", validators=[DataRequired()])
+    end_on = DateField("Last day", validators=[DataRequired()])
+    submit = SubmitField("Add block")
+
+
+class ImportBlocksForm(FlaskForm):
+    file = FileField("Block schedule (CSV)")
+    # After the preview, the file's text comes back with the confirmation.
+    csv_text = HiddenField()
+    filename = HiddenField()
+    preview = SubmitField("Preview")
+    confirm = SubmitField("Import these blocks")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons (delete a block or a rotation type)."""
+
+    submit = SubmitField("Delete")
