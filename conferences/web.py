@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from conferences import timeutil
 from conferences.auth import policy
-from conferences.errors import DomainError
+from conferences.errors import DomainError, NotAllowed
 from conferences.extensions import db, login_manager
 
 
@@ -128,7 +128,8 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
-        if wants_json() or request.method == "GET" or not current_user.is_authenticated:
+        refused = isinstance(error, NotAllowed)
+        if refused or wants_json() or request.method == "GET" or not current_user.is_authenticated:
             return page(error.status_code, "That did not work", error.message)
         flash(error.message, "danger")
         return redirect(request.referrer or "/"), 303

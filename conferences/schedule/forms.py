@@ -218,7 +218,11 @@ class MoveForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(
-        "Reason (shown to everyone)", validators=[DataRequired(), Length(max=2000)]
+        "Reason (shown to everyone)",
+        validators=[
+            DataRequired(message="Say why the session is cancelled."),
+            Length(max=2000, message="Keep the reason under 2,000 characters."),
+        ],
     )
 
 

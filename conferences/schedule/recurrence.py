@@ -110,6 +110,8 @@ class Rule:
             return f"{every} on the {ORDINALS[self.month_week]} {day}"
         days = ", ".join(WEEKDAY_SHORT[d] for d in self.weekdays)
         if list(self.weekdays) == [0, 1, 2, 3, 4]:
+            if self.interval == 1:
+                return "Every weekday"
             days = "weekdays"
         if self.interval == 1:
             return f"Every {days}"

@@ -37,6 +37,8 @@ bp = Blueprint("schedule", __name__)
 VIEWS = ("week", "month", "list")
 LIST_DAYS = 28
 MAX_LIST_DAYS = 366
+# Dates a calendar URL may ask for; anything else falls back to the default (no overflow).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 @bp.app_template_filter("audience_words")
@@ -69,9 +71,12 @@ def _load_series(slug: str) -> Series:
 def _date_arg(name: str, default: date | None = None) -> date | None:
     value = request.args.get(name, "")
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        return default
+    return day
 
 
 def _form_errors(form, error: DomainError) -> None:
@@ -356,8 +361,14 @@ def cancel_session(public_id: str):
     session = _load_session(public_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        flash("Say why the session is cancelled.", "danger")
-        return _see_other("schedule.view_session", public_id=public_id)
+        # Show the page again with the message on the field and what was typed kept.
+        return render_template(
+            "schedule/session.html",
+            session=session,
+            cancel_form=form,
+            action_form=ActionForm(),
+            topics=TOPICS,
+        ), 400
     try:
         services.cancel_session(session, form.reason.data, current_user)
     except DomainError as error:
@@ -516,6 +527,8 @@ def generate_series(slug: str):
 def holidays():
     """The holiday calendar of an academic year: add days and blackout ranges."""
     year = request.args.get("year", timeutil.current_academic_year(), type=int)
+    if not FIRST_DAY.year <= year < LAST_DAY.year:
+        year = timeutil.current_academic_year()
     first, last = timeutil.academic_year_bounds(year)
     form = HolidayForm()
     if form.validate_on_submit():

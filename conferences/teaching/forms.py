@@ -74,7 +74,15 @@ class ReleaseRequestForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    user_id = SelectField("Person", coerce=int, choices=[], validators=[InputRequired()])
+    user_id = SelectField(
+        "Person",
+        coerce=int,
+        choices=[],
+        validators=[
+            InputRequired(message="Choose who should hold the slot."),
+            NumberRange(min=1, message="Choose who should hold the slot."),
+        ],
+    )
     submit = SubmitField("Assign")
 
 

@@ -195,6 +195,7 @@ def open_slots():
             request.args.get(k) for k in ("start_on", "end_on", "kind", "series_id", "role")
         ),
         cutoff=services.release_cutoff,
+        now=timeutil.now_utc(),
     )
 
 
@@ -330,7 +331,10 @@ def assign_slot(slot_id: int):
     slot = _slot(slot_id)
     form = forms.AssignForm()
     people = services.eligible_users(slot)
-    form.user_id.choices = [(p.id, f"{p.name} ({p.email})") for p in people]
+    form.user_id.choices = [
+        (0, "— choose a person —"),
+        *((p.id, f"{p.name} ({p.email})") for p in people),
+    ]
     if form.validate_on_submit():
         person = db.session.get(User, form.user_id.data)
         if person is None:
@@ -586,18 +590,22 @@ def give_feedback(public_id: str):
     """Rate a session you attended (1–5) with an optional comment."""
     session = _session(public_id)
     form = forms.FeedbackForm()
-    if request.method == "GET":
-        reason = services.feedback_refusal(current_user, session)
-        if reason is not None:
-            status = 409 if "already" in reason else 403
-            return (
-                render_template(
-                    "teaching/refused.html",
-                    message=reason,
-                    back=url_for("teaching.feedback_due"),
-                ),
-                status,
-            )
+    # Refuse before looking at the form: someone who may not rate learns why, not a form error.
+    reason = services.feedback_refusal(current_user, session)
+    already = reason is not None and services.has_given_feedback(current_user, session)
+    if already and request.method == "GET":
+        # Opening the link again (from a reminder, the back button) is not an error.
+        flash(reason, "info")
+        return redirect(session_link(session), code=303)
+    if reason is not None:
+        return (
+            render_template(
+                "teaching/refused.html",
+                message=reason,
+                back=url_for("teaching.feedback_due"),
+            ),
+            409 if already else 403,
+        )
     if form.validate_on_submit():
         try:
             services.give_feedback(session, current_user, form.rating.data, form.comment.data or "")
