@@ -20,6 +20,8 @@ class Defaults:
     FEED_PAST_DAYS = 60
     FEED_FUTURE_MONTHS_AFTER_YEAR = 3
     FEED_REFRESH_MINUTES = 60
+    # A feed server process re-reads the change counters at most this often.
+    FEED_COUNTER_TTL_SECONDS = 1.0
     # Public base URL used in feeds and e-mails (links back to session pages).
     BASE_URL = "http://127.0.0.1:5000"
 

@@ -13,7 +13,12 @@ from conferences.extensions import db
 
 
 class FeedSubscription(db.Model):
-    """One person's private feed. Only a SHA-256 of the token is stored."""
+    """One person's private feed.
+
+    The token is HMAC(SECRET_KEY, user id + ``token_salt``), so the My calendar page can
+    show it again; only its SHA-256 is stored for lookups, and a database leak alone does
+    not reveal it. Resetting draws a new salt, which kills the old address.
+    """
 
     __tablename__ = "feed_subscriptions"
 
@@ -21,9 +26,14 @@ class FeedSubscription(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_salt: Mapped[str] = mapped_column(String(64), default="", server_default="")
     alarm_minutes: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The ETag of the content last served and since when it has been current: the
+    # feed's Last-Modified, the same in every server process.
+    content_etag: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class SeriesFollow(db.Model):

@@ -1,5 +1,222 @@
-"""HTTP handlers for the feeds domain."""
+"""HTTP handlers for the feeds domain: the .ics feeds and the My calendar page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from functools import wraps
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.globals import request_ctx
+from flask_login import current_user
+from werkzeug.http import http_date
+
+from conferences.auth.policy import permission_required
+from conferences.extensions import db
+from conferences.feeds import services
+from conferences.feeds.forms import ALARM_LABELS, AlarmForm, FollowForm, ResetTokenForm
+from conferences.schedule.models import Series
 
 bp = Blueprint("feeds", __name__)
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+PRIVATE_CACHE = "private, max-age=300"
+PUBLIC_CACHE = "public, max-age=300"
+
+
+# ---------------------------------------------------------------------------
+# Feeds
+
+
+def cookieless(view):
+    """Serve without touching the cookie session: calendar clients keep no cookies, and
+    a feed answer must never set one (nor refresh a browser's)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        null = current_app.session_interface.make_null_session(current_app)
+        ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+        # Flask skips saving a null session; 3.1 keeps it in ``_session``, older in ``session``.
+        if hasattr(ctx, "_session"):
+            ctx._session = null
+        else:
+            ctx.session = null
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _not_found() -> Response:
+    # Plain text: the HTML error page would load the signed-in user and the session.
+    return Response("Not found\n", status=404, mimetype="text/plain")
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _is_not_modified(result: services.FeedResult) -> bool:
+    """If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2)."""
+    rendered = result.rendered
+    if request.if_none_match:
+        if request.if_none_match.star_tag:
+            return True
+        return any(
+            request.if_none_match.contains_weak(tag) for tag in (rendered.etag, rendered.gzip_etag)
+        )
+    since = request.if_modified_since
+    return since is not None and result.last_modified.replace(microsecond=0) <= since
+
+
+def feed_response(
+    result: services.FeedResult | None, cache_control: str, filename: str | None = None
+) -> Response:
+    """The calendar bytes with validators, 304 when the client has them, gzip if accepted."""
+    if result is None:
+        return _not_found()
+    rendered = result.rendered
+    gzipped = _accepts_gzip()
+    headers = {
+        "ETag": f'"{rendered.gzip_etag if gzipped else rendered.etag}"',
+        "Last-Modified": http_date(result.last_modified),
+        "Cache-Control": cache_control,
+        "Vary": "Accept-Encoding",
+    }
+    if _is_not_modified(result):
+        response = Response(status=304, headers=headers)
+        del response.headers["Content-Type"]
+        return response
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(
+        rendered.gzipped if gzipped else rendered.body, headers=headers, content_type=CALENDAR_TYPE
+    )
+
+
+@bp.get("/feeds/<token>.ics")
+@cookieless
+def personal_feed(token: str):
+    """A person's private feed; the token is the only credential."""
+    result = services.personal_feed(token)
+    if result is not None and result.wrote:
+        db.session.commit()
+    return feed_response(result, PRIVATE_CACHE)
+
+
+@bp.get("/feeds/series/<slug>.ics")
+@cookieless
+def series_feed(slug: str):
+    """The feed of a public series; other series do not exist here."""
+    return feed_response(services.series_feed(slug), PUBLIC_CACHE)
+
+
+@bp.get("/sessions/<public_id>.ics")
+@cookieless
+def session_ics(public_id: str):
+    """One session as a calendar file ("Add to calendar")."""
+    result = services.session_feed(public_id)
+    return feed_response(result, PUBLIC_CACHE, filename="session.ics")
+
+
+# ---------------------------------------------------------------------------
+# My calendar page
+
+
+def personal_feed_url(token: str) -> str:
+    """The public address of a feed, on the configured BASE_URL."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for("feeds.personal_feed", token=token)
+
+
+def webcal_url(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[1]
+
+
+@bp.get("/my-calendar")
+@permission_required("view_schedule")
+def my_calendar():
+    """The private feed address, how to subscribe, reminders and followed series."""
+    token = services.feed_token(current_user)
+    sub = services.get_subscription(current_user)
+    db.session.commit()
+    url = personal_feed_url(token)
+    alarm_form = AlarmForm(alarm=str(sub.alarm_minutes or ""))
+    followed = services.followed_series_ids(current_user.id)
+    return render_template(
+        "feeds/my_calendar.html",
+        feed_url=url,
+        webcal=webcal_url(url),
+        qr_svg=segno.make(url, error="m").svg_data_uri(scale=4, border=2),
+        alarm_form=alarm_form,
+        alarm_label=ALARM_LABELS[str(sub.alarm_minutes or "")],
+        reset_form=ResetTokenForm(),
+        follow_form=FollowForm(),
+        series_list=services.followable_series(),
+        followed=followed,
+        refresh_minutes=current_app.config["FEED_REFRESH_MINUTES"],
+        last_fetched_at=sub.last_fetched_at,
+    )
+
+
+@bp.post("/my-calendar/alarm")
+@permission_required("view_schedule")
+def set_alarm():
+    """Save the reminder choice for every event in the feed."""
+    form = AlarmForm()
+    if form.validate_on_submit():
+        services.set_alarm(current_user, form.minutes)
+        db.session.commit()
+        flash("Reminder saved. Calendars pick it up on their next refresh.", "success")
+    else:
+        flash("Choose one of the reminder options.", "danger")
+    return redirect(url_for("feeds.my_calendar"), 303)
+
+
+@bp.post("/my-calendar/reset")
+@permission_required("view_schedule")
+def reset_token():
+    """Issue a new address; the old one stops working at once."""
+    form = ResetTokenForm()
+    if form.validate_on_submit():
+        services.reset_token(current_user)
+        db.session.commit()
+        flash(
+            "Your feed has a new address. The old one no longer works: subscribe again "
+            "with the address below.",
+            "success",
+        )
+    return redirect(url_for("feeds.my_calendar"), 303)
+
+
+@bp.post("/my-calendar/series/<int:series_id>/follow")
+@permission_required("view_schedule")
+def follow_series(series_id: int):
+    """Add a series' sessions to my feed."""
+    series = db.get_or_404(Series, series_id)
+    if FollowForm().validate_on_submit():
+        services.follow_series(current_user, series)
+        db.session.commit()
+        flash(f"{series.title} is now in your feed.", "success")
+    return redirect(url_for("feeds.my_calendar") + "#series", 303)
+
+
+@bp.post("/my-calendar/series/<int:series_id>/unfollow")
+@permission_required("view_schedule")
+def unfollow_series(series_id: int):
+    """Remove a followed series from my feed."""
+    series = db.get_or_404(Series, series_id)
+    if FollowForm().validate_on_submit():
+        services.unfollow_series(current_user, series)
+        db.session.commit()
+        flash(f"{series.title} is no longer followed.", "success")
+    return redirect(url_for("feeds.my_calendar") + "#series", 303)

@@ -1,0 +1,37 @@
+"""Forms of the My calendar page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
+
+ALARM_LABELS = {
+    "": "No reminder",
+    "10": "10 minutes before",
+    "15": "15 minutes before",
+    "30": "30 minutes before",
+    "60": "1 hour before",
+}
+
+
+class AlarmForm(FlaskForm):
+    alarm = SelectField(
+        "Reminder before each session",
+        choices=[SelectChoice(value, label) for value, label in ALARM_LABELS.items()],
+    )
+    submit = SubmitField("Save reminder")
+
+    @property
+    def minutes(self) -> int | None:
+        return int(self.alarm.data) if self.alarm.data else None
+
+
+class ResetTokenForm(FlaskForm):
+    submit = SubmitField("Reset my feed address")
+
+
+class FollowForm(FlaskForm):
+    """Follow or unfollow one series (the series is in the URL)."""
+
+    submit = SubmitField("Follow")

@@ -1,0 +1,411 @@
+"""iCalendar output: plain functions from event data to icalendar components and bytes.
+
+Nothing here reads the request, the session or the database. The services hand in
+``EventData`` snapshots (frozen, hashable) and an ``EventOptions``; every VEVENT is
+serialised by ``icalendar`` once per distinct (snapshot, options) and kept, so a feed
+re-rendered after one session changed rebuilds only that event. A feed is the
+serialised calendar envelope (properties and VTIMEZONE, also built by ``icalendar``)
+with the serialised events placed before its closing line.
+
+The VTIMEZONE is written in the compact form Outlook and Google emit: one STANDARD
+and one DAYLIGHT observance, each with a yearly RRULE, rather than the list of RDATEs
+``icalendar.Timezone.from_tzid`` produces (some parsers read only an RDATE's first
+date, which puts summer sessions an hour off).
+"""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
+from threading import Lock
+from typing import NamedTuple
+
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar.prop import vDuration, vRecur
+
+from conferences.schedule.models import TOPICS
+
+PRODID = "-//Conferences//Residency conference schedule//EN"
+END_CALENDAR = b"END:VCALENDAR\r\n"
+ALARM_CHOICES = (None, 10, 15, 30, 60)
+
+
+class Presenter(NamedTuple):
+    role_label: str
+    name: str
+    talk_title: str = ""
+    holder_id: int | None = None
+
+
+class EventData(NamedTuple):
+    """Everything one VEVENT shows about a session; equal snapshots give equal bytes.
+
+    A named tuple: immutable, and cheap to build and hash for a thousand sessions.
+    """
+
+    id: int
+    public_id: str
+    series_id: int | None
+    title: str
+    kind: str
+    kind_label: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str
+    video_url: str
+    required: bool
+    cancelled: bool
+    cancel_reason: str
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    topics: tuple[str, ...] = ()
+    presenters: tuple[Presenter, ...] = ()
+    holder_ids: frozenset[int] = frozenset()
+    # The audience as stored on the session (a JSON dict), as sorted items so the
+    # snapshot stays hashable; ``audience`` gives the dict back for the audience rule.
+    audience_items: tuple = ()
+    # The latest change to the session or its teaching slots (LAST-MODIFIED, DTSTAMP).
+    modified_at: datetime | None = None
+    # The local date of the start (what audience rules are evaluated on).
+    starts_on: date | None = None
+
+    @property
+    def audience(self) -> dict:
+        return {name: list(values) for name, values in self.audience_items}
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.modified_at or self.updated_at
+
+
+class EventOptions(NamedTuple):
+    """Per-feed choices that change how an event is written."""
+
+    zone: tzinfo
+    uid_domain: str
+    base_url: str
+    alarm_minutes: int | None = None
+
+
+class CalendarHeader(NamedTuple):
+    name: str
+    zone_name: str
+    refresh_minutes: int
+    description: str = ""
+
+
+# ---------------------------------------------------------------------------
+# Events
+
+
+def session_url(base_url: str, public_id: str) -> str:
+    return f"{base_url.rstrip('/')}/sessions/{public_id}"
+
+
+def event_uid(public_id: str, uid_domain: str) -> str:
+    return f"{public_id}@{uid_domain}"
+
+
+def summary(event: EventData) -> str:
+    text = f"{event.kind_label}: {event.title}"
+    # Some clients show cancelled events from subscriptions as if nothing happened.
+    return f"Cancelled: {text}" if event.cancelled else text
+
+
+def location(event: EventData) -> str:
+    return " · ".join(part for part in (event.room, event.video_url) if part)
+
+
+def description(event: EventData, base_url: str) -> str:
+    lines: list[str] = []
+    if event.cancelled:
+        reason = event.cancel_reason.strip()
+        lines.append(f"CANCELLED: {reason}" if reason else "CANCELLED")
+        lines.append("")
+    lines.append("Required" if event.required else "Optional")
+    if event.presenters:
+        lines.append("")
+        lines.append("Presenters:")
+        for presenter in event.presenters:
+            line = f"- {presenter.role_label}: {presenter.name}"
+            if presenter.talk_title:
+                line += f" — “{presenter.talk_title}”"
+            lines.append(line)
+    if event.description.strip():
+        lines.append("")
+        lines.append(event.description.strip())
+    if event.video_url:
+        lines.append("")
+        lines.append(f"Video: {event.video_url}")
+    lines.append("")
+    lines.append(f"Session page: {session_url(base_url, event.public_id)}")
+    return "\n".join(lines)
+
+
+def build_event(event: EventData, options: EventOptions) -> Event:
+    """The VEVENT for one session."""
+    vevent = Event()
+    vevent.add("uid", event_uid(event.public_id, options.uid_domain))
+    # DTSTAMP is the last change, not the time of rendering, so identical content gives
+    # identical bytes (and ETags) in every server process.
+    vevent.add("dtstamp", event.last_modified.astimezone(UTC))
+    vevent.add("created", event.created_at.astimezone(UTC))
+    vevent.add("last-modified", event.last_modified.astimezone(UTC))
+    vevent.add("dtstart", event.starts_at.astimezone(options.zone))
+    vevent.add("dtend", event.ends_at.astimezone(options.zone))
+    vevent.add("sequence", event.revision)
+    vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    if event.cancelled:
+        vevent.add("transp", "TRANSPARENT")  # OPAQUE (busy) is the default
+    vevent.add("summary", summary(event))
+    where = location(event)
+    if where:
+        vevent.add("location", where)
+    vevent.add("description", description(event, options.base_url))
+    vevent.add("url", session_url(options.base_url, event.public_id))
+    vevent.add("categories", [event.kind_label, *(TOPICS.get(t, t) for t in event.topics)])
+    if options.alarm_minutes and not event.cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary(event))
+        alarm.add("trigger", timedelta(minutes=-options.alarm_minutes))
+        vevent.add_component(alarm)
+    return vevent
+
+
+class EventCache:
+    """Serialised VEVENTs keyed by (snapshot, options); least recently used go first."""
+
+    def __init__(self, maxsize: int = 8192):
+        self.maxsize = maxsize
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = Lock()
+        self.misses = 0
+
+    def get(self, event: EventData, options: EventOptions) -> bytes:
+        key = (event, options)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        data = build_event(event, options).to_ical()
+        with self._lock:
+            self.misses += 1
+            self._items[key] = data
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return data
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.misses = 0
+
+
+event_cache = EventCache()
+
+
+# ---------------------------------------------------------------------------
+# Calendars
+
+
+def build_calendar(header: CalendarHeader, zone: tzinfo, first: date, last: date) -> Calendar:
+    """The calendar envelope: properties and a VTIMEZONE covering ``first``..``last``."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("name", header.name)
+    cal.add("x-wr-calname", header.name)
+    if header.description:
+        cal.add("x-wr-caldesc", header.description)
+    cal.add("x-wr-timezone", header.zone_name)
+    refresh = timedelta(minutes=header.refresh_minutes)
+    cal.add("refresh-interval", vDuration(refresh), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(refresh))
+    cal.add_component(build_timezone(header.zone_name, zone, first.year, last.year))
+    return cal
+
+
+@lru_cache(maxsize=64)
+def _envelope(header: CalendarHeader, zone: tzinfo, first_year: int, last_year: int) -> bytes:
+    cal = build_calendar(header, zone, date(first_year, 1, 1), date(last_year, 12, 31))
+    data = cal.to_ical()
+    assert data.endswith(END_CALENDAR)
+    return data[: -len(END_CALENDAR)]
+
+
+def render_calendar(
+    header: CalendarHeader,
+    events: Iterable[EventData],
+    options: EventOptions,
+    first: date,
+    last: date,
+    cache: EventCache = event_cache,
+) -> bytes:
+    """The whole feed as bytes; events come from the cache when unchanged."""
+    events = list(events)
+    if events:
+        first = min(first, *(e.starts_at.astimezone(options.zone).date() for e in events))
+        last = max(last, *(e.ends_at.astimezone(options.zone).date() for e in events))
+    head = _envelope(header, options.zone, first.year, last.year)
+    body = b"".join(cache.get(event, options) for event in events)
+    return head + body + END_CALENDAR
+
+
+# ---------------------------------------------------------------------------
+# VTIMEZONE in the compact yearly-rule form
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True)
+class Transition:
+    at: datetime  # UTC instant of the change
+    offset_from: timedelta
+    offset_to: timedelta
+    daylight: bool
+    name: str
+
+    @property
+    def wall(self) -> datetime:
+        """The local wall-clock time at which the change happens (before it), naive."""
+        return (self.at + self.offset_from).replace(tzinfo=None)
+
+
+def _state(zone: tzinfo, instant: datetime) -> tuple[timedelta, timedelta, str]:
+    local = instant.astimezone(zone)
+    return local.utcoffset() or timedelta(0), local.dst() or timedelta(0), local.tzname() or ""
+
+
+def zone_transitions(zone: tzinfo, first_year: int, last_year: int) -> list[Transition]:
+    """Every change of offset, DST flag or abbreviation from 1 Jan ``first_year`` to the
+    end of ``last_year``, found by a daily scan refined to the second."""
+    start = datetime(first_year, 1, 1, tzinfo=UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    found: list[Transition] = []
+    step = timedelta(days=1)
+    before = _state(zone, start)
+    cursor = start
+    while cursor < end:
+        nxt = min(cursor + step, end)
+        after = _state(zone, nxt)
+        if after != before:
+            low, high = cursor, nxt
+            while high - low > timedelta(seconds=1):
+                mid = low + (high - low) / 2
+                mid = mid.replace(microsecond=0)
+                if mid <= low:
+                    break
+                if _state(zone, mid) == before:
+                    low = mid
+                else:
+                    high = mid
+            found.append(
+                Transition(
+                    at=high,
+                    offset_from=before[0],
+                    offset_to=after[0],
+                    daylight=after[1] != timedelta(0),
+                    name=after[2],
+                )
+            )
+            before = after
+        cursor = nxt
+    return found
+
+
+def _rule_candidates(day: date) -> set[str]:
+    weekday = WEEKDAYS[day.weekday()]
+    days_in_month = calendar_module.monthrange(day.year, day.month)[1]
+    nth = (day.day - 1) // 7 + 1
+    candidates = {f"BYDAY={nth}{weekday}", f"BYMONTHDAY={day.day}"}
+    if day.day + 7 > days_in_month:
+        candidates.add(f"BYDAY=-1{weekday}")
+    return candidates
+
+
+def _preferred(candidates: set[str]) -> str:
+    for prefix in ("BYDAY=-1", "BYDAY=", "BYMONTHDAY="):
+        matching = sorted(c for c in candidates if c.startswith(prefix))
+        if matching:
+            return matching[0]
+    raise ValueError("no rule")
+
+
+@dataclass
+class _Run:
+    transitions: list[Transition]
+    candidates: set[str]
+
+
+@lru_cache(maxsize=32)
+def build_timezone(zone_name: str, zone: tzinfo, first_year: int, last_year: int) -> Timezone:
+    """A VTIMEZONE valid from before ``first_year`` through ``last_year``, one yearly RRULE
+    per run of years that follow the same rule."""
+    scan_first, scan_last = first_year - 1, last_year + 1
+    transitions = zone_transitions(zone, scan_first, scan_last)
+    vtz = Timezone()
+    vtz.add("tzid", zone_name)
+    if not transitions:
+        offset, dst, name = _state(zone, datetime(first_year, 1, 1, tzinfo=UTC))
+        part = TimezoneDaylight() if dst else TimezoneStandard()
+        part.add("dtstart", datetime(1970, 1, 1))  # noqa: DTZ001 - VTIMEZONE wall time
+        part.add("tzoffsetfrom", offset)
+        part.add("tzoffsetto", offset)
+        if name:
+            part.add("tzname", name)
+        vtz.add_component(part)
+        return vtz
+
+    runs: list[_Run] = []
+    open_runs: dict[tuple, _Run] = {}
+    for transition in transitions:
+        wall = transition.wall
+        key = (
+            transition.daylight,
+            transition.offset_from,
+            transition.offset_to,
+            transition.name,
+            wall.month,
+            wall.time(),
+        )
+        candidates = _rule_candidates(wall.date())
+        run = open_runs.get(key)
+        if (
+            run is not None
+            and wall.year == run.transitions[-1].wall.year + 1
+            and run.candidates & candidates
+        ):
+            run.transitions.append(transition)
+            run.candidates &= candidates
+        else:
+            run = _Run([transition], candidates)
+            open_runs[key] = run
+            runs.append(run)
+
+    for run in runs:
+        head, tail = run.transitions[0], run.transitions[-1]
+        part = TimezoneDaylight() if head.daylight else TimezoneStandard()
+        part.add("dtstart", head.wall)
+        part.add("tzoffsetfrom", head.offset_from)
+        part.add("tzoffsetto", head.offset_to)
+        if head.name:
+            part.add("tzname", head.name)
+        continues = tail.wall.year >= scan_last
+        if len(run.transitions) > 1 or continues:
+            by_rule = _preferred(run.candidates)
+            rule = f"FREQ=YEARLY;BYMONTH={head.wall.month};{by_rule}"
+            if not continues:
+                rule += ";UNTIL=" + tail.at.strftime("%Y%m%dT%H%M%SZ")
+            part.add("rrule", vRecur.from_ical(rule))
+        vtz.add_component(part)
+    return vtz

@@ -1,0 +1,731 @@
+"""Calendar feeds: tokens, follows, who gets which sessions, and the render cache.
+
+Serving is built for clients that poll all day. A personal feed request costs one SQL
+query when nothing changed: the subscription row together with the two change
+counters. Everything else is kept in memory, per application:
+
+* the window's sessions as ``EventData`` snapshots, keyed by the schedule counter
+  (``program.services.counter_value``), which every schedule, teaching and roster
+  change bumps;
+* each distinct feed rendering (bytes, gzip bytes, ETag), keyed by the set of sessions
+  it holds and the reminder choice, so residents who see the same sessions share one;
+* serialised VEVENTs keyed by their snapshot (``ical.EventCache``), so a re-render
+  after one session changed rebuilds only that event.
+
+Following series and changing feed settings bump a separate counter,
+``feed_settings``, so they do not throw away every rendering.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import hmac
+import math
+import secrets
+import time
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from threading import Lock
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from sqlalchemy import String, delete, func, select, true, type_coerce, update
+
+from conferences import timeutil
+from conferences.errors import DomainError
+from conferences.extensions import db
+from conferences.feeds import ical
+from conferences.feeds.models import FeedSubscription, SeriesFollow
+from conferences.people.models import User
+from conferences.program.models import ChangeCounter
+from conferences.program.services import SCHEDULE, bump_counter, counter_value, get_settings
+from conferences.schedule import services as schedule_services
+from conferences.schedule.audience import Audience, facts_for
+from conferences.schedule.models import (
+    KIND_LABELS,
+    Series,
+    Session,
+    SessionStatus,
+    SessionTopic,
+)
+from conferences.teaching.models import SLOT_ROLE_LABELS, TeachingSlot
+
+FEED_SETTINGS = "feed_settings"
+
+ALARM_CHOICES = ical.ALARM_CHOICES
+# last_fetched_at is informative; writing it on every poll would cost a write per request.
+FETCH_STAMP_EVERY = timedelta(hours=1)
+
+
+# ---------------------------------------------------------------------------
+# Tokens
+
+
+def derive_token(user_id: int, salt: str) -> str:
+    """The feed token: HMAC-SHA256(SECRET_KEY, user id and salt), URL-safe, 256 bits."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"feed-token:{user_id}:{salt}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_subscription(user: User) -> FeedSubscription:
+    """The person's subscription row, created (with a fresh salt) on first use."""
+    sub = db.session.get(FeedSubscription, user.id)
+    if sub is None:
+        sub = FeedSubscription(user_id=user.id)
+        _new_salt(sub)
+        db.session.add(sub)
+        db.session.flush()
+        _settings_changed()
+    return sub
+
+
+def _settings_changed() -> None:
+    """A subscription changed: every server process must read them again."""
+    bump_counter(FEED_SETTINGS)
+    _forget_subscribers()
+
+
+def _new_salt(sub: FeedSubscription) -> None:
+    sub.token_salt = secrets.token_urlsafe(32)
+    sub.token_hash = hash_token(derive_token(sub.user_id, sub.token_salt))
+
+
+def feed_token(user: User) -> str:
+    """The person's current feed token (only its hash is stored).
+
+    If the stored hash no longer matches (the server's secret key changed, or an old row
+    without a salt), a new salt is drawn: the old address stops working either way.
+    """
+    sub = get_subscription(user)
+    token = derive_token(user.id, sub.token_salt)
+    if not sub.token_salt or sub.token_hash != hash_token(token):
+        _new_salt(sub)
+        db.session.flush()
+        _settings_changed()
+        token = derive_token(user.id, sub.token_salt)
+    return token
+
+
+def reset_token(user: User) -> str:
+    """Kill the current address and return the new token."""
+    sub = get_subscription(user)
+    _new_salt(sub)
+    sub.content_etag = ""
+    sub.content_changed_at = None
+    db.session.flush()
+    _settings_changed()
+    return derive_token(user.id, sub.token_salt)
+
+
+def set_alarm(user: User, minutes: int | None) -> FeedSubscription:
+    if minutes not in ALARM_CHOICES:
+        raise DomainError("Choose no reminder, or 10, 15, 30 or 60 minutes.", field="alarm")
+    sub = get_subscription(user)
+    sub.alarm_minutes = minutes
+    db.session.flush()
+    _settings_changed()
+    return sub
+
+
+# ---------------------------------------------------------------------------
+# Follows
+
+
+def followable_series() -> list[Series]:
+    """Series still running in the feed window, by title."""
+    first, _last = feed_window()
+    return list(
+        db.session.scalars(select(Series).where(Series.ends_on >= first).order_by(Series.title))
+    )
+
+
+def followed_series_ids(user_id: int) -> set[int]:
+    return set(
+        db.session.scalars(select(SeriesFollow.series_id).where(SeriesFollow.user_id == user_id))
+    )
+
+
+def follow_series(user: User, series: Series) -> None:
+    if db.session.get(SeriesFollow, (user.id, series.id)) is None:
+        db.session.add(SeriesFollow(user_id=user.id, series_id=series.id))
+        db.session.flush()
+        _settings_changed()
+
+
+def unfollow_series(user: User, series: Series) -> None:
+    result = db.session.execute(
+        delete(SeriesFollow).where(
+            SeriesFollow.user_id == user.id, SeriesFollow.series_id == series.id
+        )
+    )
+    if result.rowcount:
+        _settings_changed()
+
+
+# ---------------------------------------------------------------------------
+# Window and event snapshots
+
+
+def feed_window(today: date | None = None) -> tuple[date, date]:
+    """Local dates a feed covers: FEED_PAST_DAYS ago through the end of the academic
+    year plus FEED_FUTURE_MONTHS_AFTER_YEAR months."""
+    config = current_app.config
+    return _window(
+        today or timeutil.local_today(),
+        int(config["FEED_PAST_DAYS"]),
+        int(config["FEED_FUTURE_MONTHS_AFTER_YEAR"]),
+    )
+
+
+@lru_cache(maxsize=16)
+def _window(today: date, past_days: int, months_after_year: int) -> tuple[date, date]:
+    year_end = timeutil.academic_year_bounds(timeutil.academic_year_of(today))[1]
+    return today - timedelta(days=past_days), year_end + relativedelta(months=months_after_year)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    role_label: str
+    holder_id: int | None
+    holder_name: str
+    talk_title: str
+    updated_at: datetime
+
+
+def snapshot(session, slots, topics) -> ical.EventData:
+    """Freeze what a VEVENT shows about one session (a ``Session`` or a row with its
+    columns), given its teaching slots (in display order) and topic codes."""
+    presenters = tuple(
+        ical.Presenter(slot.role_label, slot.holder_name, slot.talk_title or "", slot.holder_id)
+        for slot in slots
+        if slot.holder_id is not None
+    )
+    modified = max([session.updated_at, *(slot.updated_at for slot in slots)])
+    audience = session.audience or {}
+    # The label maps are keyed by StrEnum members, which hash and compare as their values.
+    kind_label = KIND_LABELS.get(session.kind, session.kind)
+    return ical.EventData(
+        id=session.id,
+        public_id=session.public_id,
+        series_id=session.series_id,
+        title=session.title,
+        kind=session.kind,
+        kind_label=kind_label,
+        description=session.description or "",
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        room=session.room or "",
+        video_url=session.video_url or "",
+        required=bool(session.required),
+        cancelled=session.status == SessionStatus.CANCELLED.value,
+        cancel_reason=session.cancel_reason or "",
+        revision=session.revision or 0,
+        created_at=session.created_at,
+        updated_at=session.updated_at,
+        topics=tuple(sorted(topics)),
+        presenters=presenters,
+        holder_ids=frozenset(slot.holder_id for slot in slots if slot.holder_id is not None),
+        audience_items=tuple(sorted((k, tuple(v)) for k, v in audience.items())),
+        modified_at=modified,
+        starts_on=timeutil.local_date(session.starts_at),
+    )
+
+
+SESSION_COLUMNS = (
+    Session.id,
+    Session.public_id,
+    Session.series_id,
+    Session.title,
+    Session.kind,
+    Session.description,
+    Session.starts_at,
+    Session.ends_at,
+    Session.room,
+    Session.video_url,
+    Session.audience,
+    Session.required,
+    Session.status,
+    Session.cancel_reason,
+    Session.revision,
+    Session.created_at,
+    Session.updated_at,
+)
+
+
+def load_events(first: date, last: date, *conditions) -> tuple[ical.EventData, ...]:
+    """Snapshots of every session (cancelled included) starting on local days first..last.
+
+    Three queries whatever the number of sessions (sessions, topics, slots with their
+    holders), read as plain rows: a feed re-render must stay well under 50 ms.
+    """
+    where = (*_in_window(first, last), *conditions)
+    rows = db.session.execute(select(*SESSION_COLUMNS).where(*where)).all()
+    topics: dict[int, list[str]] = defaultdict(list)
+    for session_id, topic in db.session.execute(
+        select(SessionTopic.session_id, SessionTopic.topic).join(Session).where(*where)
+    ):
+        topics[session_id].append(topic)
+    slots: dict[int, list[_Slot]] = defaultdict(list)
+    for session_id, role, holder_id, name, talk_title, updated_at in db.session.execute(
+        select(
+            TeachingSlot.session_id,
+            TeachingSlot.role,
+            TeachingSlot.holder_id,
+            User.name,
+            TeachingSlot.talk_title,
+            TeachingSlot.updated_at,
+        )
+        .join(Session, TeachingSlot.session_id == Session.id)
+        .outerjoin(User, TeachingSlot.holder_id == User.id)
+        .where(*where)
+        .order_by(TeachingSlot.session_id, TeachingSlot.position, TeachingSlot.id)
+    ):
+        label = SLOT_ROLE_LABELS.get(role, role)
+        slots[session_id].append(_Slot(label, holder_id, name or "", talk_title, updated_at))
+    events = [snapshot(row, slots.get(row.id, []), topics.get(row.id, [])) for row in rows]
+    return tuple(sorted(events, key=lambda e: (e.starts_at, e.id)))
+
+
+def _in_window(first: date, last: date) -> tuple:
+    start_at, end_at = timeutil.range_bounds(first, last)
+    return (Session.starts_at >= start_at, Session.starts_at < end_at)
+
+
+def _stamps(first: date, last: date) -> dict[int, tuple]:
+    """Per session in the window, what changes whenever its VEVENT may change: its
+    revision and update time, and its slots' count and latest update (one query)."""
+    rows = db.session.execute(
+        select(
+            Session.id,
+            Session.revision,
+            # Compared for equality only: skip the conversion to aware datetimes.
+            type_coerce(Session.updated_at, String),
+            func.count(TeachingSlot.id),
+            type_coerce(func.max(TeachingSlot.updated_at), String),
+        )
+        .outerjoin(TeachingSlot, TeachingSlot.session_id == Session.id)
+        .where(*_in_window(first, last))
+        .group_by(Session.id, Session.revision, Session.updated_at)
+    )
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+@dataclass(frozen=True)
+class WindowState:
+    counter: int
+    events: tuple[ical.EventData, ...]
+    stamps: dict[int, tuple]
+    holder_names: dict[int, str]
+    fully_loaded_at: float
+
+
+# Beyond this share of changed sessions (an import, a series edit), reload everything;
+# and reload everything now and then whatever the stamps say.
+FULL_RELOAD_SHARE = 0.25
+FULL_RELOAD_SECONDS = 600
+
+
+def _holder_names(events) -> dict[int, str]:
+    return {p.holder_id: p.name for e in events for p in e.presenters if p.holder_id}
+
+
+def _full_window(first: date, last: date, counter: int) -> WindowState:
+    stamps = _stamps(first, last)
+    events = load_events(first, last)
+    return WindowState(counter, events, stamps, _holder_names(events), time.monotonic())
+
+
+def _refreshed_window(state: WindowState, first: date, last: date, counter: int) -> WindowState:
+    """Reload only the sessions whose stamps changed (or whose presenters were renamed)."""
+    stamps = _stamps(first, last)
+    changed = {sid for sid, stamp in stamps.items() if state.stamps.get(sid) != stamp}
+    if state.holder_names:
+        names = dict(
+            db.session.execute(
+                select(User.id, User.name).where(User.id.in_(list(state.holder_names)))
+            ).all()
+        )
+        renamed = {uid for uid, name in state.holder_names.items() if names.get(uid) != name}
+        if renamed:
+            changed |= {e.id for e in state.events if e.holder_ids & renamed and e.id in stamps}
+    if len(changed) > max(20, FULL_RELOAD_SHARE * len(stamps)):
+        return _full_window(first, last, counter)
+    fresh = {e.id: e for e in load_events(first, last, Session.id.in_(changed))} if changed else {}
+    kept = [fresh.pop(e.id, e) for e in state.events if e.id in stamps]
+    events = tuple(sorted([*kept, *fresh.values()], key=lambda e: (e.starts_at, e.id)))
+    return WindowState(counter, events, stamps, _holder_names(events), state.fully_loaded_at)
+
+
+def window_events(first: date, last: date, counter: int) -> tuple[ical.EventData, ...]:
+    """The window's snapshots for this value of the schedule counter.
+
+    After a change, only the sessions that changed are read again, so re-rendering a
+    feed after one edit costs a few small queries instead of reloading the year.
+    """
+    store = caches().windows
+    state = store.get((first, last))
+    if state is not None and state.counter == counter:
+        return state.events
+    if state is None or time.monotonic() - state.fully_loaded_at > FULL_RELOAD_SECONDS:
+        state = _full_window(first, last, counter)
+    else:
+        state = _refreshed_window(state, first, last, counter)
+    store.put((first, last), state)
+    return state.events
+
+
+def select_for_user(
+    user: User, events: tuple[ical.EventData, ...], follows: set[int]
+) -> list[ical.EventData]:
+    """The sessions in a person's feed: their audience (residents), what they teach,
+    and the series they follow."""
+    facts = facts_for(user) if user.is_resident else None
+    audiences: dict[tuple, Audience] = {}
+    user_id = user.id
+    chosen = []
+    for event in events:
+        if (event.series_id is not None and event.series_id in follows) or (
+            user_id in event.holder_ids
+        ):
+            chosen.append(event)
+        elif facts is not None:
+            # The audience rule itself (as in ``in_audience``), parsed once per audience.
+            audience = audiences.get(event.audience_items)
+            if audience is None:
+                audience = audiences[event.audience_items] = Audience.from_json(event.audience)
+            if audience.includes(facts, event.starts_on):
+                chosen.append(event)
+    return chosen
+
+
+# ---------------------------------------------------------------------------
+# Renderings and caches
+
+
+class Rendered:
+    """One feed's bytes and ETag; the gzip bytes are made once, on first demand."""
+
+    __slots__ = ("_gzipped", "body", "etag", "event_count")
+
+    def __init__(self, body: bytes, event_count: int):
+        self.body = body
+        self.etag = hashlib.sha256(body).hexdigest()[:40]  # hex digest, unquoted
+        self.event_count = event_count
+        self._gzipped: bytes | None = None
+
+    @property
+    def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
+
+    @property
+    def gzip_etag(self) -> str:
+        return f"{self.etag}-gzip"
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    rendered: Rendered
+    last_modified: datetime
+    # The subscription row was updated: the caller commits.
+    wrote: bool = False
+
+
+class LRU:
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class FeedCaches:
+    """In-process caches of one application."""
+
+    def __init__(self) -> None:
+        self.windows = LRU(4)
+        self.renderings = LRU(128)
+        self.personal = LRU(20_000)
+        self.public = LRU(2_000)
+        self.since = LRU(20_000)
+        self.events = ical.EventCache()
+        self.renders = 0
+        self.autocommit_engine = None
+        self.counters: tuple[int, int] | None = None
+        self.counters_checked_at = 0.0
+        self.subscribers: dict | None = None
+        self.subscribers_key: tuple[int, int] | None = None
+        self.subscribers_loaded_at = 0.0
+
+    def clear(self) -> None:
+        for store in (self.windows, self.renderings, self.personal, self.public, self.since):
+            store.clear()
+        self.events.clear()
+        self.renders = 0
+        self.counters = None
+        self.subscribers = None
+
+
+_caches_lock = Lock()
+
+
+def caches() -> FeedCaches:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get("feeds")
+    if found is None:
+        with _caches_lock:
+            found = app.extensions.setdefault("feeds", FeedCaches())
+    return found
+
+
+def event_options(alarm_minutes: int | None = None) -> ical.EventOptions:
+    config = current_app.config
+    return ical.EventOptions(
+        zone=timeutil.program_zone(),
+        uid_domain=config["FEED_UID_DOMAIN"],
+        base_url=config["BASE_URL"],
+        alarm_minutes=alarm_minutes,
+    )
+
+
+def calendar_header(name: str, description: str = "") -> ical.CalendarHeader:
+    return ical.CalendarHeader(
+        name=name,
+        zone_name=timeutil.program_zone_name(),
+        refresh_minutes=int(current_app.config["FEED_REFRESH_MINUTES"]),
+        description=description,
+    )
+
+
+def render(
+    header: ical.CalendarHeader,
+    events: list[ical.EventData],
+    options: ical.EventOptions,
+    first: date,
+    last: date,
+) -> Rendered:
+    """Render (or fetch) one feed; equal inputs share one rendering."""
+    store = caches()
+    key = (header, options, first, last, tuple(events))
+    found = store.renderings.get(key)
+    if found is not None:
+        return found
+    body = ical.render_calendar(header, events, options, first, last, cache=store.events)
+    rendered = Rendered(body, len(events))
+    store.renders += 1
+    store.renderings.put(key, rendered)
+    return rendered
+
+
+def _next_second(at: datetime, after: datetime | None) -> datetime:
+    """``at`` rounded up to a whole second, and later than ``after`` (HTTP dates have
+    one-second resolution, so a new version must never share its predecessor's date)."""
+    rounded = datetime.fromtimestamp(math.ceil(at.timestamp()), tz=UTC)
+    if after is not None and rounded <= after:
+        rounded = after.replace(microsecond=0) + timedelta(seconds=1)
+    return rounded
+
+
+def personal_calendar_name() -> str:
+    return f"{get_settings().name} conferences"
+
+
+@dataclass
+class Subscriber:
+    """What serving a personal feed needs from a subscription row (kept in memory)."""
+
+    user_id: int
+    alarm_minutes: int | None
+    last_fetched_at: datetime | None
+    content_etag: str
+    content_changed_at: datetime | None
+
+
+_COUNTERS = select(ChangeCounter.name, ChangeCounter.value).where(
+    ChangeCounter.name.in_([SCHEDULE, FEED_SETTINGS])
+)
+_SUBSCRIBERS = (
+    select(
+        FeedSubscription.token_hash,
+        FeedSubscription.user_id,
+        FeedSubscription.alarm_minutes,
+        FeedSubscription.last_fetched_at,
+        FeedSubscription.content_etag,
+        FeedSubscription.content_changed_at,
+    )
+    .join(User, User.id == FeedSubscription.user_id)
+    .where(User.active == true())
+)
+# Subscriptions are read again at least this often, even if no counter moved (a
+# deactivation that changes no audience does not bump one).
+SUBSCRIBERS_MAX_AGE_SECONDS = 60
+
+
+def _autocommit_engine():
+    """The app's engine (same pool) in autocommit mode: a lone SELECT then costs one
+    round trip, without BEGIN and the ROLLBACK on returning the connection."""
+    store = caches()
+    if store.autocommit_engine is None:
+        store.autocommit_engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    return store.autocommit_engine
+
+
+def current_counters() -> tuple[int, int]:
+    """(schedule, feed settings) counters, read at most every FEED_COUNTER_TTL_SECONDS.
+
+    Calendar clients poll hourly; a change reaching this process up to a second later
+    costs nothing, and spares a database round trip on every cached answer.
+    """
+    store = caches()
+    ttl = float(current_app.config.get("FEED_COUNTER_TTL_SECONDS", 1.0))
+    now = time.monotonic()
+    if store.counters is None or now - store.counters_checked_at >= ttl:
+        with _autocommit_engine().connect() as connection:
+            values = dict(connection.execute(_COUNTERS).all())
+        store.counters = (values.get(SCHEDULE) or 0, values.get(FEED_SETTINGS) or 0)
+        store.counters_checked_at = now
+    return store.counters
+
+
+def subscribers(counters: tuple[int, int]) -> dict[str, Subscriber]:
+    """Active subscriptions by token hash, read again when a counter moves (a reset,
+    a new address, a reminder change, a roster change) or after a minute."""
+    store = caches()
+    now = time.monotonic()
+    if (
+        store.subscribers is None
+        or store.subscribers_key != counters
+        or now - store.subscribers_loaded_at > SUBSCRIBERS_MAX_AGE_SECONDS
+    ):
+        with _autocommit_engine().connect() as connection:
+            rows = connection.execute(_SUBSCRIBERS).all()
+        store.subscribers = {row[0]: Subscriber(*row[1:]) for row in rows}
+        store.subscribers_key = counters
+        store.subscribers_loaded_at = now
+    return store.subscribers
+
+
+def _forget_subscribers() -> None:
+    """Changes made here are seen here at once (other processes: within the TTL)."""
+    store = caches()
+    store.subscribers = None
+    store.counters = None
+
+
+def personal_feed(token: str) -> FeedResult | None:
+    """The feed behind a token, or None for an unknown, reset or deactivated one.
+
+    Call from a request and commit afterwards if ``wrote``: the subscription's fetch time
+    and content version may be updated (at most once an hour, or when content changed).
+    A cached answer reads nothing from the database (see ``current_counters``).
+    """
+    token_hash = hash_token(token)
+    counters = current_counters()
+    sub = subscribers(counters).get(token_hash)
+    if sub is None:
+        return None
+    schedule_value = counters[0]
+    first, last = feed_window()
+    state = (sub.user_id, counters, sub.alarm_minutes, first)
+    store = caches()
+    memo = store.personal.get(token_hash)
+    if memo is not None and memo[0] == state:
+        rendered = memo[1]
+    else:
+        user = db.session.get(User, sub.user_id)
+        events = window_events(first, last, schedule_value)
+        chosen = select_for_user(user, events, followed_series_ids(user.id))
+        header = calendar_header(personal_calendar_name(), "Your conference sessions")
+        rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last)
+        store.personal.put(token_hash, (state, rendered))
+
+    now = timeutil.now_utc()
+    changes: dict = {}
+    changed_at = sub.content_changed_at
+    if sub.content_etag != rendered.etag or changed_at is None:
+        changed_at = changes["content_changed_at"] = _next_second(now, changed_at)
+        changes["content_etag"] = rendered.etag
+    if sub.last_fetched_at is None or now - sub.last_fetched_at >= FETCH_STAMP_EVERY:
+        changes["last_fetched_at"] = now
+    if changes:
+        db.session.execute(
+            update(FeedSubscription)
+            .where(FeedSubscription.user_id == sub.user_id)
+            .values(**changes)
+        )
+        for name, value in changes.items():
+            setattr(sub, name, value)
+    return FeedResult(rendered, changed_at, wrote=bool(changes))
+
+
+def _public_result(identity: str, rendered: Rendered) -> FeedResult:
+    """Last-Modified for feeds without a row: when this process first served the
+    current content (ETags are the same everywhere; this date can only be later)."""
+    store = caches()
+    known = store.since.get(identity)
+    if known is not None and known[0] == rendered.etag:
+        return FeedResult(rendered, known[1])
+    since = _next_second(timeutil.now_utc(), known[1] if known else None)
+    store.since.put(identity, (rendered.etag, since))
+    return FeedResult(rendered, since)
+
+
+def series_feed(slug: str) -> FeedResult | None:
+    """The feed of a public series, or None."""
+    series = schedule_services.series_by_slug(slug)
+    if series is None or not series.public:
+        return None
+    counter = counter_value()
+    first, last = feed_window()
+    state = (counter, first)
+    store = caches()
+    memo = store.public.get(("series", series.id))
+    if memo is not None and memo[0] == state:
+        rendered = memo[1]
+    else:
+        events = [e for e in window_events(first, last, counter) if e.series_id == series.id]
+        header = calendar_header(series.title, series.description or "")
+        rendered = render(header, events, event_options(), first, last)
+        store.public.put(("series", series.id), (state, rendered))
+    return _public_result(f"series:{series.id}", rendered)
+
+
+def session_feed(public_id: str) -> FeedResult | None:
+    """A one-event calendar for "Add to calendar"."""
+    session = schedule_services.get_session_by_public_id(public_id)
+    if session is None:
+        return None
+    day = timeutil.local_date(session.starts_at)
+    (event,) = load_events(day, day, Session.id == session.id)
+    rendered = render(calendar_header(session.title), [event], event_options(), day, day)
+    return _public_result(f"session:{session.id}", rendered)

@@ -1,0 +1,135 @@
+"""The My calendar page: address, subscribe help, reminders, follows, reset."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conferences.extensions import db
+from conferences.feeds import services
+from conferences.feeds.models import FeedSubscription, SeriesFollow
+
+
+def feed_path(html: str) -> str:
+    match = re.search(r'value="http://conferences\.test(/feeds/[A-Za-z0-9_-]+\.ics)"', html)
+    assert match, "feed address not on the page"
+    return match.group(1)
+
+
+def test_needs_sign_in(client):
+    response = client.get("/my-calendar")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["resident", "faculty", "coordinator", "admin"])
+def test_every_role_gets_an_address(app_ctx, make_user, client, auth, role):
+    user = make_user(roles=(role,), start_year=2026 if role == "resident" else None)
+    db.session.commit()
+    auth.login(user.email)
+    html = client.get("/my-calendar").get_data(as_text=True)
+    path = feed_path(html)
+    assert 'href="webcal://conferences.test/feeds/' in html
+    assert 'src="data:image/svg+xml' in html  # the QR code
+    for words in (
+        "Other calendars",
+        "From URL",
+        "Subscribe from web",
+        "New Calendar Subscription",
+        "Add Subscribed Calendar",
+    ):
+        assert words in html
+    assert "<script>" not in html  # no inline script (CSP)
+    assert "js/feeds.js" in html
+    assert client.get(path).status_code == 200
+    # The same address on the next visit.
+    assert feed_path(client.get("/my-calendar").get_data(as_text=True)) == path
+
+
+def test_reset_kills_the_old_address(app_ctx, make_resident, client, auth):
+    resident = make_resident(pgy=1)
+    db.session.commit()
+    auth.login(resident.email)
+    old = feed_path(client.get("/my-calendar").get_data(as_text=True))
+    response = client.post("/my-calendar/reset")
+    assert response.status_code == 303
+    new = feed_path(client.get("/my-calendar").get_data(as_text=True))
+    assert new != old
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+
+
+def test_reset_needs_the_csrf_token(app_ctx, make_resident, client, auth, csrf_enabled):
+    resident = make_resident(pgy=1)
+    db.session.commit()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    client.post(
+        "/login",
+        data={"email": resident.email, "password": "correct-horse-battery", "csrf_token": token},
+    )
+    old = feed_path(client.get("/my-calendar").get_data(as_text=True))
+    assert client.post("/my-calendar/reset").status_code == 400
+    assert client.get(old).status_code == 200
+
+
+def test_alarm_form(app_ctx, make_resident, client, auth):
+    resident = make_resident(pgy=1)
+    db.session.commit()
+    auth.login(resident.email)
+    client.get("/my-calendar")
+    assert client.post("/my-calendar/alarm", data={"alarm": "30"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(FeedSubscription, resident.id).alarm_minutes == 30
+    client.post("/my-calendar/alarm", data={"alarm": "45"})
+    db.session.expire_all()
+    assert db.session.get(FeedSubscription, resident.id).alarm_minutes == 30
+    client.post("/my-calendar/alarm", data={"alarm": ""})
+    db.session.expire_all()
+    assert db.session.get(FeedSubscription, resident.id).alarm_minutes is None
+
+
+def test_follow_and_unfollow(app_ctx, make_user, make_series, client, auth):
+    teacher = make_user(roles=("faculty",))
+    series = make_series(title="Journal club", required=False)
+    db.session.commit()
+    auth.login(teacher.email)
+    html = client.get("/my-calendar").get_data(as_text=True)
+    assert "Journal club" in html
+    assert client.post(f"/my-calendar/series/{series.id}/follow").status_code == 303
+    assert services.followed_series_ids(teacher.id) == {series.id}
+    assert "Unfollow" in client.get("/my-calendar").get_data(as_text=True)
+    client.post(f"/my-calendar/series/{series.id}/unfollow")
+    assert db.session.query(SeriesFollow).count() == 0
+    assert client.post("/my-calendar/series/999999/follow").status_code == 404
+
+
+# (method, endpoint, path, anonymous status): the page and its forms need sign-in; the
+# .ics addresses are capabilities (an unguessable token or id) and answer anyone.
+ROUTES = [
+    ("GET", "feeds.my_calendar", "/my-calendar", 302),
+    ("POST", "feeds.set_alarm", "/my-calendar/alarm", 302),
+    ("POST", "feeds.reset_token", "/my-calendar/reset", 302),
+    ("POST", "feeds.follow_series", "/my-calendar/series/1/follow", 302),
+    ("POST", "feeds.unfollow_series", "/my-calendar/series/1/unfollow", 302),
+    ("GET", "feeds.personal_feed", "/feeds/unknown.ics", 404),
+    ("GET", "feeds.series_feed", "/feeds/series/unknown.ics", 404),
+    ("GET", "feeds.session_ics", "/sessions/unknown.ics", 404),
+]
+
+
+@pytest.mark.parametrize(("method", "endpoint", "path", "status"), ROUTES)
+def test_anonymous_access(client, method, endpoint, path, status):
+    response = client.open(path, method=method)
+    assert response.status_code == status
+    if status == 302:
+        assert "/login" in response.headers["Location"]
+
+
+def test_every_feeds_route_is_in_the_table(app):
+    listed = {(m, e) for m, e, *_ in ROUTES}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("feeds."):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (method, rule.endpoint) in listed, f"{method} {rule.rule} is not tested"
