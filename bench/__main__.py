@@ -1,4 +1,9 @@
-"""Run the benchmarks and print one table: ``python -m bench [--backend B] [module ...]``."""
+"""Run the benchmarks and print one table: ``python -m bench [--backend B] [module ...]``.
+
+Each module is bench/<name>.py exposing ``run() -> list[tuple[str, str]]`` and measuring on
+the backend named by ``BENCH_BACKEND``. By default every module runs on SQLite and on
+PostgreSQL (the schedule's targets are SQLite figures, so it runs there only).
+"""
 
 from __future__ import annotations
 
@@ -8,53 +13,50 @@ import os
 import sys
 import time
 
-# Each module is bench/<name>.py exposing run() -> list[tuple[str, str]]; missing ones are
-# skipped (domains add theirs when they have something to measure).
 MODULES = ("feeds", "schedule", "attendance", "reports")
+BACKENDS = ("sqlite", "postgresql")
+SQLITE_ONLY = {"schedule"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("modules", nargs="*", help=f"default: {', '.join(MODULES)}")
-    parser.add_argument(
-        "--backend",
-        choices=("sqlite", "postgresql"),
-        default=os.environ.get("BENCH_BACKEND", "sqlite"),
-    )
+    parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
     args = parser.parse_args(argv)
-    os.environ["BENCH_BACKEND"] = args.backend
     unknown = [name for name in args.modules if name not in MODULES]
     if unknown:
         parser.error(f"unknown bench module(s): {', '.join(unknown)}")
+    backends = BACKENDS if args.backend == "both" else (args.backend,)
 
-    rows: list[tuple[str, str, str]] = []
-    for name in args.modules or MODULES:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"bench.{name}":
-                print(f"(no bench/{name}.py: skipped)", file=sys.stderr)
+    rows: list[tuple[str, str, str, str]] = []
+    for backend in backends:
+        os.environ["BENCH_BACKEND"] = backend
+        for name in args.modules or MODULES:
+            if backend != "sqlite" and name in SQLITE_ONLY:
                 continue
-            raise
-        started = time.perf_counter()
-        print(f"bench {name} ({args.backend})...", file=sys.stderr, flush=True)
-        rows += [(name, label, value) for label, value in module.run()]
-        print(f"bench {name} done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            module = importlib.import_module(f"bench.{name}")
+            started = time.perf_counter()
+            print(f"bench {name} ({backend})...", file=sys.stderr, flush=True)
+            rows += [(backend, name, label, value) for label, value in module.run()]
+            print(f"bench {name} done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
-    print_table(rows, args.backend)
-    return 1 if any(value.endswith("FAIL") for _, _, value in rows) else 0
+    print_table(rows)
+    return 1 if any(value.endswith("FAIL") for *_, value in rows) else 0
 
 
-def print_table(rows: list[tuple[str, str, str]], backend: str) -> None:
+def print_table(rows: list[tuple[str, str, str, str]]) -> None:
     if not rows:
         print("No benchmarks ran.")
         return
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    print(f"\nBenchmarks on {backend}")
-    print(f"{'module':<{widths[0]}}  {'measure':<{widths[1]}}  result")
-    print(f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 40}")
-    for module, label, value in rows:
-        print(f"{module:<{widths[0]}}  {label:<{widths[1]}}  {value}")
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    headers = ("backend", "module", "measure")
+    widths = [max(w, len(h)) for w, h in zip(widths, headers, strict=True)]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + "  result")
+    print("  ".join("-" * w for w in widths) + "  " + "-" * 40)
+    for backend, module, label, value in rows:
+        cells = (backend, module, label)
+        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + f"  {value}")
 
 
 if __name__ == "__main__":
