@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, abort, flash, jsonify, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -31,6 +31,14 @@ def init_app(app: Flask) -> None:
 
     _register_filters(app)
     _register_error_pages(app)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL cannot store or even compare text with NUL; no form needs one."""
+        for values in (request.args, request.form):
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    abort(400, "The request contained a NUL character.")
 
     @app.get("/healthz")
     def healthz():

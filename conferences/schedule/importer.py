@@ -19,6 +19,7 @@ from conferences.extensions import db
 from conferences.schedule import services
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, Kind, ScheduleImport, Series, Session
+from conferences.schedule.recurrence import FIRST_DAY, LAST_DAY
 
 COLUMNS = ("date", "start", "end", "title", "kind", "series", "location", "audience", "required")
 REQUIRED_COLUMNS = ("date", "start", "end")
@@ -151,11 +152,21 @@ def parse(text: str) -> Parsed:
         result.errors.append((0, "The file is larger than 2 MB; split it."))
         return result
     text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        result.errors.append((line, "The file contains a NUL character; save it as UTF-8 CSV."))
+        return result
+    # newline="": the csv module then reads \n, \r\n and old Mac \r line endings alike.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        result.errors.append((1, f"The CSV cannot be read: {error}."))
+        return result
+    if not fieldnames:
         result.errors.append((1, "The file is empty; the first line must name the columns."))
         return result
-    header = {name.strip().lower(): name for name in reader.fieldnames if name}
+    header = {name.strip().lower(): name for name in fieldnames if name}
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [name for name in header if name not in COLUMNS]
     if missing:
@@ -166,18 +177,23 @@ def parse(text: str) -> Parsed:
         return result
     lookups = _Lookups()
     seen: dict[tuple[int, date], int] = {}
-    for record in reader:
-        line = reader.line_num
-        if len(result.rows) + len(result.errors) >= MAX_ROWS:
-            result.errors.append((line, f"More than {MAX_ROWS} rows; split the file."))
-            break
-        values = {c: (record.get(header[c]) or "").strip() if c in header else "" for c in COLUMNS}
-        if not any(values.values()):
-            continue
-        try:
-            result.rows.append(_row(line, values, lookups, seen))
-        except ValueError as error:
-            result.errors.append((line, str(error)[:1].upper() + str(error)[1:] + "."))
+    try:
+        for record in reader:
+            line = reader.line_num
+            if len(result.rows) + len(result.errors) >= MAX_ROWS:
+                result.errors.append((line, f"More than {MAX_ROWS} rows; split the file."))
+                break
+            values = {
+                c: (record.get(header[c]) or "").strip() if c in header else "" for c in COLUMNS
+            }
+            if not any(values.values()):
+                continue
+            try:
+                result.rows.append(_row(line, values, lookups, seen))
+            except ValueError as error:
+                result.errors.append((line, str(error)[:1].upper() + str(error)[1:] + "."))
+    except csv.Error as error:
+        result.errors.append((reader.line_num + 1, f"The CSV cannot be read: {error}."))
     if not result.rows and not result.errors:
         result.errors.append((1, "The file has no sessions."))
     _check_existing(result, seen)
@@ -195,6 +211,9 @@ def _row(line: int, values: dict, lookups: _Lookups, seen: dict) -> ImportRow:
             return None
 
     day = attempt(_parse_date, values["date"]) if values["date"] else None
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        problems.append(f"date {day} is not between 1900 and 2199")
+        day = None
     if not values["date"]:
         problems.append("date is empty")
     start = attempt(_parse_time, values["start"], "start") if values["start"] else None

@@ -17,6 +17,9 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
 MAX_YEARS = 2
+# The dates a schedule may use (far outside, converting to UTC can overflow).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+OUT_OF_RANGE = "Choose a date between 1900 and 2199."
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,14 @@ class Rule:
 
     def problems(self) -> list[tuple[str, str]]:
         """Everything wrong with the rule, as (form field, message); empty when usable."""
-        found: list[tuple[str, str]] = []
-        if self.ends_on < self.starts_on:
+        found: list[tuple[str, str]] = [
+            (name, OUT_OF_RANGE)
+            for name, day in (("starts_on", self.starts_on), ("ends_on", self.ends_on))
+            if not FIRST_DAY <= day <= LAST_DAY
+        ]
+        if not found and self.ends_on < self.starts_on:
             found.append(("ends_on", "The last date is before the first date."))
-        elif self.ends_on > self.starts_on + relativedelta(years=MAX_YEARS):
+        elif not found and self.ends_on > self.starts_on + relativedelta(years=MAX_YEARS):
             found.append(("ends_on", f"A series can span at most {MAX_YEARS} years."))
         if self.interval < 1 or self.interval > 52:
             found.append(("interval", "Repeat every 1 to 52 weeks or months."))

@@ -35,7 +35,7 @@ from conferences.schedule.models import (
     new_checkin_secret,
     new_public_id,
 )
-from conferences.schedule.recurrence import Rule
+from conferences.schedule.recurrence import FIRST_DAY, LAST_DAY, OUT_OF_RANGE, Rule
 
 __all__ = [
     "cancel_session",
@@ -201,6 +201,15 @@ def describe_audience(audience: dict | Audience | None) -> str:
 # ---------------------------------------------------------------- change bookkeeping
 
 
+def instants(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """UTC start and end of a session on a local day. A start inside the spring-forward gap
+    moves forward; the session then keeps its length rather than ending before it starts."""
+    starts_at, ends_at = timeutil.localize(day, start), timeutil.localize(day, end)
+    if ends_at <= starts_at:
+        ends_at = starts_at + (datetime.combine(day, end) - datetime.combine(day, start))
+    return starts_at, ends_at
+
+
 def _stamp(session: Session) -> None:
     session.revision = (session.revision or 0) + 1
     session.updated_at = timeutil.now_utc()
@@ -254,6 +263,9 @@ def _common_problems(values: dict) -> list[tuple[str, str]]:
         problems.append(("title", "Give it a title."))
     if "kind" in values and values.get("kind") not in Kind._value2member_map_:
         problems.append(("kind", "Choose a kind of session."))
+    day = values.get("day")
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        problems.append(("day", OUT_OF_RANGE))
     start, end = values.get("start_time"), values.get("end_time")
     if start is not None and end is not None and end <= start:
         problems.append(("end_time", "The end time must be after the start time."))
@@ -361,8 +373,7 @@ def _apply(session: Session, values: dict) -> str | None:
         if new_end <= new_start:
             raise DomainError("The end time must be after the start time.", field="end_time")
         if (new_start, new_end) != (start, end):
-            session.starts_at = timeutil.localize(day, new_start)
-            session.ends_at = timeutil.localize(day, new_end)
+            session.starts_at, session.ends_at = instants(day, new_start, new_end)
             changed = moved = True
     if "topics" in values and _set_topics(session, values["topics"]):
         changed = True
@@ -469,6 +480,7 @@ def generate_sessions(series: Series, actor) -> GenerationResult:
     now = timeutil.now_utc()
     copied = _session_values_from_series(series, COPIED_FIELDS)
     copied["audience"] = Audience.from_json(series.audience).to_json()
+    times = {day: instants(day, series.start_time, series.end_time) for day in new}
     rows = [
         {
             **copied,
@@ -476,8 +488,8 @@ def generate_sessions(series: Series, actor) -> GenerationResult:
             "checkin_secret": new_checkin_secret(),
             "series_id": series.id,
             "occurrence_on": day,
-            "starts_at": timeutil.localize(day, series.start_time),
-            "ends_at": timeutil.localize(day, series.end_time),
+            "starts_at": times[day][0],
+            "ends_at": times[day][1],
             "status": SessionStatus.SCHEDULED.value,
             "cancel_reason": "",
             "detached": False,
@@ -513,12 +525,13 @@ def create_session(values: dict, actor, *, series: Series | None = None) -> Sess
             problems.append((name, "This field is required."))
     _raise_first(problems)
     day = values["day"]
+    starts_at, ends_at = instants(day, values["start_time"], values["end_time"])
     session = Session(
         title=values["title"].strip(),
         kind=values["kind"],
         description=values.get("description") or "",
-        starts_at=timeutil.localize(day, values["start_time"]),
-        ends_at=timeutil.localize(day, values["end_time"]),
+        starts_at=starts_at,
+        ends_at=ends_at,
         room=values.get("room") or "",
         video_url=values.get("video_url") or "",
         audience=Audience.from_json(values.get("audience")).to_json(),
@@ -599,8 +612,9 @@ def move_session(
     """Move one session to another local day and time (and room). It keeps its own values."""
     if end_time <= start_time:
         raise DomainError("The end time must be after the start time.", field="end_time")
-    starts_at = timeutil.localize(day, start_time)
-    ends_at = timeutil.localize(day, end_time)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DomainError(OUT_OF_RANGE, field="day")
+    starts_at, ends_at = instants(day, start_time, end_time)
     room = session.room if room is None else room.strip()
     if (starts_at, ends_at, room) == (session.starts_at, session.ends_at, session.room):
         raise DomainError("That is where the session already is.", field="day")

@@ -1,0 +1,258 @@
+"""Every POST endpoint in the URL map, fed random form data: never a 500.
+
+The endpoints come from the app's URL map, so a new form cannot be forgotten. Keys are the
+field names of the forms the view builds (read from its source) plus anything it reads
+from ``request.form``; values are long, unicode, negative, malformed dates and real ids.
+URL parameters point at real objects made below. Each endpoint is posted to by the first
+of coordinator, admin, resident, faculty that is allowed in.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from datetime import date, time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from wtforms.fields.core import UnboundField
+
+from conferences import create_app
+from conferences.attendance import excusals
+from conferences.attendance import services as attendance
+from conferences.extensions import db
+from conferences.rotations import services as rotations
+from conferences.schedule import importer
+from conferences.schedule.holidays import add_holiday
+from conferences.teaching import services as teaching
+from tests.fuzz.conftest import BAD_DATES, HUGE, ODD_TEXT, fuzz_settings
+
+# Endpoints not fuzzed here, and why.
+SKIPPED = {
+    "auth.logout": "takes no input; posting it would sign the shared client out",
+}
+ANONYMOUS = {"auth.login"}  # posted to by a client nobody is signed in on
+
+
+def _post_endpoints() -> list[str]:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return (
+        sorted(
+            {r.endpoint for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
+            - set(SKIPPED)
+        ),
+        app.view_functions,
+        app.url_map,
+    )
+
+
+ENDPOINTS, VIEWS, URL_MAP = _post_endpoints()
+
+
+def _field_names(endpoint: str) -> list[str]:
+    """Form field names the view can read: its forms' fields and ``request.form`` keys."""
+    view = inspect.unwrap(VIEWS[endpoint])
+    source = inspect.getsource(view)
+    module = inspect.getmodule(view)
+    names: set[str] = set(re.findall(r"request\.form\.get\(\"(\w+)\"", source))
+    for form_name in set(re.findall(r"\b(\w+Form)\(", source)):
+        form_class = getattr(module, form_name, None)
+        if form_class is None:
+            continue
+        for name in dir(form_class):
+            if isinstance(getattr(form_class, name, None), UnboundField):
+                names.add(name)
+                if "prefix=" in source:
+                    names.update({f"new-firm-{name}", f"new-track-{name}"})
+    return sorted(names | {"next"})
+
+
+@dataclass
+class Objects:
+    program: object
+    values: dict[str, object]
+    overrides: dict[str, dict[str, object]]
+
+
+@pytest.fixture
+def objects(program, make_session):
+    """One of everything a URL can name, with the program's people."""
+    coordinator, resident = program.coordinator, program.resident
+    past = make_session(on=date(2026, 11, 2), start=time(12, 0), title="Monday noon")
+    holiday = add_holiday("Fuzz Day", date(2026, 12, 24))
+    block = rotations.add_assignment(
+        resident, program.rotation, date(2026, 7, 1), date(2026, 7, 31), actor=coordinator
+    )
+    record, _ = importer.apply(
+        "date,start,end,title\n2026-11-20,12:00,13:00,Imported\n", "x.csv", coordinator
+    )
+    upcoming = make_session(on=date(2026, 11, 18), start=time(12, 0), title="Next week")
+    slot = teaching.add_slot(upcoming, "lecturer", "both", coordinator)
+    teaching.assign_slot(slot, program.faculty, coordinator)  # the holder may release, swap
+    claim = attendance.file_claim(past, resident, "The screen was off.")
+    attendance.set_marks(past, [resident.id], "present", actor=coordinator)  # may rate it
+    excusal = excusals.request_excusal(
+        resident,
+        actor=resident,
+        reason="illness",
+        starts_on=date(2026, 11, 10),
+        ends_on=date(2026, 11, 11),
+    ).excusal
+    db.session.commit()
+    values = {
+        "public_id": program.session.public_id,
+        "slug": program.series.slug,
+        "series_id": program.series.id,
+        "user_id": resident.id,
+        "resident_id": resident.id,
+        "kind": "firm",
+        "group_id": program.firm.id,
+        "type_id": program.rotation.id,
+        "block_id": block.id,
+        "holiday_id": holiday.id,
+        "import_id": record.id,
+        "slot_id": slot.id,
+        "claim_id": claim.id,
+        "excusal_id": excusal.id,
+    }
+    return Objects(program, values, {"teaching.give_feedback": {"public_id": past.public_id}})
+
+
+def _url(endpoint: str, values: dict) -> str:
+    rule = next(r for r in URL_MAP.iter_rules() if r.endpoint == endpoint)
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"add an object for {missing} to the objects fixture"
+    adapter = URL_MAP.bind("localhost")
+    return adapter.build(endpoint, {name: values[name] for name in rule.arguments})
+
+
+EXTREME_DATES = ("9999-12-31", "0001-01-01", "1900-01-01", "2199-12-31", "2026-03-08")
+DATES = ("2026-11-16", "2026-11-20", "2026-07-01", *EXTREME_DATES)
+NUMBERS = ("1", "2", "5", "0", "-1", "52", "2026", "2147483648", "99999999999999999999")
+TEXT = ("Sepsis update", "x" * 300, "é" * 5000, "a\x00b", "😀", "   ")
+MULTI = {"weekdays", "resident_ids", "firms", "tracks", "rotations", "sessions", "topics"}
+MULTI |= {"pgy", "roles", "settings"}
+BY_NAME = {
+    ("day", "end", "end_on", "ends_on", "start", "start_on", "starts_on"): DATES,
+    ("start_time", "end_time"): ("12:00", "13:00", "02:30", "23:59", "00:00", "24:00"),
+    ("kind",): ("lecture", "noon_conference", "firm", "track"),
+    ("frequency",): ("weekly", "monthly", "daily"),
+    ("month_week", "month_weekday", "weekdays"): ("0", "1", "4", "6", "-1", "5", "7"),
+    ("mark", "status"): ("present", "absent", "late", "excused", "flagged"),
+    ("reason",): ("illness", "other", "Out sick"),
+    ("role",): ("lecturer", "moderator"),
+    ("eligibility",): ("both", "faculty", "resident"),
+    ("scope",): ("this", "upcoming", "all", "none"),
+    ("alarm",): ("15", "0", "-5", "1440"),
+    ("setting", "settings"): ("icu", "inpatient", "moon"),
+    ("pgy",): ("1", "3", "9"),
+    ("roles",): ("resident", "coordinator", "admin", "faculty"),
+    ("decision", "mode"): ("approve", "deny", "grant", "request"),
+    ("topics",): ("cardiology", "nephrology", "nope"),
+    ("materials_url", "video_url"): ("https://x.test/a", "javascript:alert(1)", "//evil.test"),
+    ("email",): ("new@fuzz.test", "res@fuzz.test", "not-an-email"),
+    ("password", "new_password", "confirm", "current_password"): (
+        "correct-horse-battery",
+        "short",
+        "a" * 300,
+    ),
+    ("required", "excuses", "confirm_past", "public", "prune", "late_counts_as_attended"): (
+        "y",
+        "on",
+        "false",
+    ),
+}
+ID_NAMES = {"firm_id", "track_id", "user_id", "resident", "resident_ids", "series", "series_id"}
+ID_NAMES |= {"rotation", "sessions", "firms", "tracks", "rotations", "firm"}
+
+
+def _plausible(name: str, ids: list[str]) -> st.SearchStrategy[str]:
+    if name in ID_NAMES:
+        return st.sampled_from([*ids, "0", "-1", "99999999999999999999"])
+    if name == "single":
+        # Not "²:present" or "999…9:late": KNOWN_CRASHES below.
+        return st.sampled_from([f"{i}:present" for i in ids] + ["x:present", ":late", "1:"])
+    for names, words in BY_NAME.items():
+        if name in names:
+            return st.sampled_from(words)
+    if name.endswith(("_minutes", "_days", "_before")) or name in ("interval", "percent"):
+        return st.sampled_from(NUMBERS)
+    if name in ("weeks", "year", "start_year", "rating"):
+        return st.sampled_from(NUMBERS)
+    return st.sampled_from(TEXT)
+
+
+junk = st.one_of(
+    st.sampled_from(ODD_TEXT + BAD_DATES),
+    st.text(max_size=30),
+    st.sampled_from(HUGE[:2]),
+)
+
+
+@st.composite
+def form_data(draw, names: list[str], ids: list[str]) -> dict:
+    """Mostly plausible values per field (so the view reaches its service), some junk."""
+    data: dict = {}
+    for name in names:
+        roll = draw(st.integers(0, 9))
+        if roll == 0:
+            continue  # left out
+        if roll == 1:
+            data[name] = draw(junk)
+        elif name in MULTI:
+            data[name] = draw(st.lists(_plausible(name, ids), max_size=4))
+        else:
+            data[name] = draw(_plausible(name, ids))
+    return data
+
+
+def _client_for(endpoint: str, url: str, signed_in, app, program):
+    if endpoint in ANONYMOUS:
+        return signed_in(None)
+    people = (program.coordinator, program.admin, program.resident, program.faculty)
+    for person in people:
+        client = signed_in(person)
+        if client.post(url, data={}).status_code != 403:
+            return client
+    pytest.fail(f"{endpoint}: every role was refused; extend the people tried")
+    return None
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_random_form_data_never_causes_a_server_error(app, objects, signed_in, endpoint):
+    url = _url(endpoint, {**objects.values, **objects.overrides.get(endpoint, {})})
+    client = _client_for(endpoint, url, signed_in, app, objects.program)
+    names = _field_names(endpoint)
+    ids = [str(v) for v in objects.values.values() if isinstance(v, int)]
+    forms = form_data(names, ids)
+
+    @fuzz_settings(10)
+    @given(data=forms)
+    def post(data):
+        response = client.post(url, data=data)
+        assert response.status_code < 500, (endpoint, data)
+
+    post()
+
+
+# Known bugs in modules being edited by others, kept here so they are not forgotten:
+# conferences/attendance/views.py:349-353 (_parse_single) checks ``str.isdigit()`` and then
+# calls ``int()``: "²".isdigit() is True but int("²") raises ValueError, and a 25-digit id
+# overflows the database integer (OverflowError on SQLite, DataError on PostgreSQL) in
+# services.set_marks. Both answer 500. These XPASS (and fail) once fixed: drop the marks.
+KNOWN_CRASHES = ["²:present", "9" * 25 + ":late"]
+
+
+@pytest.mark.xfail(strict=True, reason="attendance/views.py _parse_single: int() of any digit")
+@pytest.mark.parametrize("single", KNOWN_CRASHES, ids=["superscript-digit", "huge-id"])
+def test_mark_one_resident_with_a_malformed_id_is_refused(objects, signed_in, single):
+    client = signed_in(objects.program.coordinator)
+    url = _url("attendance.mark_attendance", objects.values)
+    try:
+        response = client.post(url, data={"single": single})
+    except Exception:
+        response = None
+    assert response is not None
+    assert response.status_code == 400
