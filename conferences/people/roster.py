@@ -168,6 +168,8 @@ def plan_roster(text: str, actor=None) -> RosterPlan:
             seen[email] = line
         if not value["name"]:
             row_errors.append("The name is missing.")
+        else:
+            attempt(services.clean_name, value["name"])
         roles = attempt(services.parse_roles, ROLE_SEPARATORS.split(value["roles"]))
         if roles is not None and not roles:
             row_errors.append("No role given (admin, coordinator, faculty or resident).")

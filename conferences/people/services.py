@@ -102,11 +102,24 @@ class UserData:
     firm_id: int | None = None
 
 
-def _check(data: UserData, user_id: int | None = None) -> UserData:
-    email = clean_email(data.email)
-    name = (data.name or "").strip()
+NAME_MAX_LENGTH = 200
+
+
+def clean_name(raw: str | None) -> str:
+    """A person's name as stored: trimmed, present, short enough, no control characters."""
+    name = (raw or "").strip()
     if not name:
         raise DomainError("A name is needed.", field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise DomainError(f"The name is longer than {NAME_MAX_LENGTH} characters.", field="name")
+    if any(ord(character) < 32 for character in name):
+        raise DomainError("The name contains a control character.", field="name")
+    return name
+
+
+def _check(data: UserData, user_id: int | None = None) -> UserData:
+    email = clean_email(data.email)
+    name = clean_name(data.name)
     if email_taken(email, except_id=user_id):
         raise DomainError(f"Another account already uses {email}.", field="email")
     check_start_year(data.start_year, data.roles)

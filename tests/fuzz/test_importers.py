@@ -279,16 +279,14 @@ def test_block_upload_and_confirm_pages_never_fail(app, program, signed_in, data
 
 
 @pytest.mark.parametrize("name", ["Ann\x00Lee", "N" * 201], ids=["nul-in-name", "name-too-long"])
-def test_roster_names_the_database_cannot_store_are_rejected(request, backend, program, name):
-    """Known bug on PostgreSQL, people/roster.py plan_roster / people/services.py _check:
-    a name with NUL, or longer than users.name's 200 characters, passes the check and then
-    fails at INSERT (DataError, a 500 through /admin/roster/apply). SQLite stores both."""
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="people/services.py _check"))
+def test_roster_names_the_database_cannot_store_are_rejected(backend, program, name):
+    """A name with NUL, or longer than users.name's 200 characters, is refused by line
+    (PostgreSQL cannot store either; SQLite would have stored both silently)."""
     text = f"email,name,roles,start_year,track,firm\nnew@fuzz.test,{name},faculty,,,\n"
-    try:
+    before = row_counts()
+    with pytest.raises(ImportErrors) as rejected:
         roster.apply_roster(program.admin, text)
-        db.session.flush()
-    except ImportErrors as rejected:
-        assert_line_numbered(rejected.errors)
+    assert_line_numbered(rejected.value.errors)
+    assert [line for line, _ in rejected.value.errors] == [2]
     db.session.rollback()
+    assert row_counts() == before
