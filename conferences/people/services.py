@@ -106,8 +106,9 @@ NAME_MAX_LENGTH = 200
 
 
 def clean_name(raw: str | None) -> str:
-    """A person's name as stored: trimmed, present, short enough, no control characters."""
-    name = (raw or "").strip()
+    """A person's name as stored: runs of whitespace (line breaks too) become one space;
+    present, short enough, and free of other control characters."""
+    name = " ".join((raw or "").split())
     if not name:
         raise DomainError("A name is needed.", field="name")
     if len(name) > NAME_MAX_LENGTH:
