@@ -431,7 +431,13 @@ def evaluate(
         for rid, start_year, firm, track in db.session.execute(resident_query)
     }
     evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
-    if not sessions or not residents:
+    if not residents:
+        # No one chosen (an empty firm, a class with no residents): every session expects no one.
+        for session in sessions:
+            evaluation.members[session.id] = frozenset()
+            evaluation.expected[session.id] = frozenset()
+        return evaluation
+    if not sessions:
         return evaluation
 
     def restrict(column):

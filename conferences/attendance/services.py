@@ -505,6 +505,7 @@ class RosterRow:
     status: str
     expected: bool
     attendance: Attendance | None = None
+    excuse: str = ""  # why an excused resident is excused (excusal, rotation, mark)
 
     @property
     def flagged(self) -> bool:
@@ -556,7 +557,7 @@ class Roster:
 def roster(session: Session) -> Roster:
     """Expected residents (audience minus excused) and visitors, with their statuses."""
     audience = cast(list[User], list(db.session.scalars(session_residents(session))))
-    excused = rules.excused_resident_ids(session)
+    excused = rules.excuses_for(session)
     marks = {
         row.resident_id: row
         for row in db.session.scalars(
@@ -576,7 +577,17 @@ def roster(session: Session) -> Roster:
             status = "excused"
         else:
             status = "absent"
-        rows.append(RosterRow(resident, status, expected=status != "excused", attendance=row))
+        rows.append(
+            RosterRow(
+                resident,
+                status,
+                expected=status != "excused",
+                attendance=row,
+                excuse=str(excused.get(resident.id, rules.MARK_EXCUSE))
+                if status == "excused"
+                else "",
+            )
+        )
     outsiders = [row for rid, row in marks.items() if rid not in audience_ids]
     facts = resident_facts([row.resident for row in outsiders])
     for row in outsiders:

@@ -21,6 +21,7 @@ from werkzeug.routing import BuildError
 from conferences import timeutil
 from conferences.attendance import checkin as codes
 from conferences.attendance import services
+from conferences.attendance.compression import compressed
 from conferences.attendance.forms import (
     CheckinForm,
     ClaimForm,
@@ -194,11 +195,13 @@ def confirm_checkin(public_id: str):
             services.validate_code_for_session(session, form.code.data or "")
         except DomainError as problem:
             error = problem.message
+    closed = not session.is_cancelled and timeutil.now_utc() > services.window(session).closes_at
     return render_template(
         "attendance/confirm.html",
         session=session,
         form=form,
         error=error,
+        claim_url=session_page_url(session) if closed else None,
         existing=existing,
         already=_already_message(
             services.CheckinResult(
@@ -328,21 +331,23 @@ def roster(public_id: str):
         if search and can("manage_attendance")
         else []
     )
-    return render_template(
-        "attendance/roster.html",
-        session=session,
-        roster=data,
-        rows=rows,
-        walk_ins=walk_ins,
-        status=status,
-        search=search,
-        form=MarkForm(),
-        flag_form=ClearFlagForm(),
-        history=services.session_history(session),
-        window=services.window(session),
-        statuses=services.STATUSES,
-        session_url=session_page_url(session),
-        session_on=timeutil.local_date(session.starts_at),
+    return compressed(
+        render_template(
+            "attendance/roster.html",
+            session=session,
+            roster=data,
+            rows=rows,
+            walk_ins=walk_ins,
+            status=status,
+            search=search,
+            form=MarkForm(),
+            flag_form=ClearFlagForm(),
+            history=services.session_history(session),
+            window=services.window(session),
+            statuses=services.STATUSES,
+            session_url=session_page_url(session),
+            session_on=timeutil.local_date(session.starts_at),
+        )
     )
 
 

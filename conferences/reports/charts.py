@@ -7,6 +7,7 @@ also show the same numbers as a table.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import count
 
@@ -27,7 +28,7 @@ class Bar:
 
 
 def _percent(value: float | None) -> str:
-    return "no data" if value is None else f"{value * 100:.0f} %"
+    return "no data" if value is None else f"{math.floor(value * 100 + 1e-9)} %"
 
 
 def _colour(value: float | None, threshold: float) -> str:

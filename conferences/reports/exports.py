@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from datetime import date
 
@@ -26,7 +27,8 @@ def _csv_cell(value, kind: str) -> str:
     if value is None:
         return ""
     if kind == "percent":
-        return f"{value * 100:.1f}"
+        # Rounded down, like the pages: a rate just under the threshold never reads as reaching it.
+        return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):

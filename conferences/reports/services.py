@@ -7,6 +7,7 @@ attendance rules per request (a fixed number of queries, whatever the size of th
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -858,8 +859,14 @@ def send_attendance_digest(now: datetime | None = None) -> DigestResult:
     return DigestResult(below, trending, sent)
 
 
+def whole_percent(value: float) -> int:
+    """A rate as a whole percentage, rounded down: 69.8 % shows as 69 %, never as a
+    threshold of 70 % it has not reached. (The small epsilon absorbs float noise: 0.29 * 100.)"""
+    return math.floor(value * 100 + 1e-9)
+
+
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
+    return "–" if value is None else f"{whole_percent(value)} %"
 
 
 # --------------------------------------------------------------------------- choices

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user, login_required
 
 from conferences import timeutil
+from conferences.attendance.compression import compressed
 from conferences.auth.policy import authorize, permission_required
 from conferences.extensions import db
 from conferences.people.models import User
@@ -98,14 +99,16 @@ def residents():
     filters = _filters()
     view = services.overview(filters)
     table = services.resident_table(view, _resident_link)
-    return render_template(
-        "reports/table_page.html",
-        title="Residents",
-        name="residents",
-        table=table,
-        filters=filters,
-        form=_filter_form(filters),
-        threshold=view.threshold,
+    return compressed(
+        render_template(
+            "reports/table_page.html",
+            title="Residents",
+            name="residents",
+            table=table,
+            filters=filters,
+            form=_filter_form(filters),
+            threshold=view.threshold,
+        )
     )
 
 
@@ -116,14 +119,16 @@ def sessions():
     filters = _filters()
     view = services.overview(filters)
     table = services.session_table(view, _session_link)
-    return render_template(
-        "reports/table_page.html",
-        title="Sessions",
-        name="sessions",
-        table=table,
-        filters=filters,
-        form=_filter_form(filters),
-        threshold=view.threshold,
+    return compressed(
+        render_template(
+            "reports/table_page.html",
+            title="Sessions",
+            name="sessions",
+            table=table,
+            filters=filters,
+            form=_filter_form(filters),
+            threshold=view.threshold,
+        )
     )
 
 
@@ -206,14 +211,16 @@ def _render_resident(resident: User, *, own: bool):
     filters = _filters()
     report = services.resident_report(resident, filters)
     report.table.links = [_session_page(public_id, own) for public_id in report.table.links]
-    return render_template(
-        "reports/resident.html",
-        report=report,
-        resident=resident,
-        filters=filters,
-        own=own,
-        excusal_table=services.excusal_table(report),
-        form=_filter_form(filters),
+    return compressed(
+        render_template(
+            "reports/resident.html",
+            report=report,
+            resident=resident,
+            filters=filters,
+            own=own,
+            excusal_table=services.excusal_table(report),
+            form=_filter_form(filters),
+        )
     )
 
 
@@ -285,12 +292,14 @@ def session_detail(public_id: str):
     status_index = [c.key for c in table.columns].index("status")
     for row in table.rows:
         counts[row[status_index]] = counts.get(row[status_index], 0) + 1
-    return render_template(
-        "reports/session.html",
-        session=session,
-        table=table,
-        counts=counts,
-        day=timeutil.local_date(session.starts_at),
+    return compressed(
+        render_template(
+            "reports/session.html",
+            session=session,
+            table=table,
+            counts=counts,
+            day=timeutil.local_date(session.starts_at),
+        )
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from conferences.attendance import checkin as codes
 from conferences.extensions import db
+from tests.rotations.conftest import make_block, make_rotation  # noqa: F401 - shared fixtures
 
 # The clock fixture's default instant, Wed 4 Nov 2026 15:00 UTC, is 10:00 in New York.
 SESSION_DAY = date(2026, 11, 4)

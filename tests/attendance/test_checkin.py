@@ -321,3 +321,25 @@ def test_resident_outside_the_audience_checks_in_as_a_visitor(
     response = confirm(client, session, code_at(session, clock()))
     assert "as a visitor" in client.get(response.headers["Location"]).text
     assert db.session.scalars(select(Attendance.mark)).one() == "present"
+
+
+def test_a_scanned_code_after_the_window_offers_the_claim(
+    client, auth, clock, live_session, resident
+):
+    session = live_session()
+    db.session.commit()
+    clock.set(STARTS_AT + timedelta(minutes=50))  # closes 45 minutes after the start
+    auth.login(resident.email)
+    page = client.get(f"/sessions/{session.public_id}/checkin?c={code_at(session, clock())}")
+    assert "closed at" in page.text
+    assert f'href="/sessions/{session.public_id}">I was there' in page.text
+    assert db.session.scalars(select(Attendance)).first() is None
+
+
+def test_projector_screen_names_its_icon(client, auth, live_session, coordinator):
+    session = live_session()
+    db.session.commit()
+    auth.login(coordinator.email)
+    page = client.get(f"/sessions/{session.public_id}/checkin/display")
+    # Without it the browser asks for /favicon.ico, a 404 in the projector's console.
+    assert 'rel="icon" href="/static/favicon.svg"' in page.text

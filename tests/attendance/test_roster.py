@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ def test_roster_statuses_and_counts(
     on_time, late, absent, excused = (make_resident(pgy=1, on=SESSION_DAY) for _ in range(4))
     visitor = make_resident(pgy=2, on=SESSION_DAY)
     make_resident(pgy=3, on=SESSION_DAY)  # not expected, not there: not listed
-    monkeypatch.setattr(rules, "excused_resident_ids", lambda s: {excused.id})
+    monkeypatch.setattr(rules, "excuses_for", lambda s: {excused.id: rules.MARK_EXCUSE})
     services.record_checkin(session, on_time, at=STARTS_AT)
     services.record_checkin(session, late, at=STARTS_AT + timedelta(minutes=11))
     result = services.record_checkin(session, visitor, at=STARTS_AT)
@@ -211,3 +212,31 @@ def test_marks_for_resident_by_local_dates(app_ctx, live_session, make_session, 
     assert services.marks_for_resident(resident.id, date(2026, 11, 5), date(2026, 11, 5))[
         0
     ].session_id == (next_day.id)
+
+
+def test_roster_says_why_a_resident_is_excused_and_is_light_on_a_phone(
+    client, auth, clock, live_session, make_resident, coordinator, make_rotation, make_block
+):
+    session = live_session()
+    on_icu = make_resident(name="Ian Icu")
+    make_block(on_icu, make_rotation("MICU", "icu"), SESSION_DAY, SESSION_DAY + timedelta(days=27))
+    for _ in range(40):
+        make_resident()
+    db.session.commit()
+    auth.login(coordinator.email)
+    url = f"/sessions/{session.public_id}/roster"
+    page = client.get(url)
+    assert page.status_code == 200
+    row = page.text.split(f'data-resident-id="{on_icu.id}"')[1].split("</tr>")[0]
+    assert "excused" in row
+    assert "Rotation: MICU" in row
+    # Each row's buttons are named once by their group, not four times.
+    assert f'role="group" aria-label="Mark {on_icu.name}"' in row
+    # A browser that accepts gzip gets the same page compressed.
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert len(zipped.data) * 5 < len(page.data)
+    assert gzip.decompress(zipped.data).decode().count("data-resident-id=") == page.text.count(
+        "data-resident-id="
+    )

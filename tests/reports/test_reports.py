@@ -458,3 +458,35 @@ def test_curriculum_coverage_splits_hours_by_topic(clock, make_session):
     assert rows["Cardiovascular disease"][2] == pytest.approx(2 / 3)
     assert rows["Untagged"][1] == pytest.approx(1.0)
     assert sum(services.target_shares().values()) == pytest.approx(1.0)
+
+
+def test_overview_of_a_firm_without_residents_is_empty_not_an_error(
+    client, auth, make_user, make_firm, make_resident, make_session
+):
+    make_resident()
+    make_session(on=date(2026, 10, 5))  # held, required, all residents
+    empty = make_firm()
+    db.session.commit()
+    view = services.overview(services.Filters(YEAR.start_on, YEAR.end_on, firm_id=empty.id))
+    assert (view.total.expected, view.residents, view.held_sessions) == (0, [], 1)
+    _login_coordinator(client, auth, make_user)
+    for url in (
+        f"/reports?firm={empty.id}",
+        "/reports?firm=999999",
+        "/reports/sessions?firm=999999",
+        "/reports/export/overview.xlsx?firm=999999",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_rates_just_under_the_threshold_never_read_as_reaching_it(app_ctx):
+    from conferences.reports import charts, exports
+
+    assert services.percent(0.698) == "69 %"
+    assert services.percent(0.7) == "70 %"
+    assert services.percent(0.29) == "29 %"  # 0.29 * 100 is 28.999999999999996
+    assert services.percent(1.0) == "100 %"
+    assert services.percent(None) == "–"
+    assert charts._percent(0.698) == "69 %"
+    assert exports._csv_cell(0.6996, "percent") == "69.9"
+    assert exports._csv_cell(0.29, "percent") == "29.0"
