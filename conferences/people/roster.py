@@ -8,13 +8,12 @@ carries. Any problem rejects the whole file with line-numbered messages.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from conferences.csvfile import read_records
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.people import services
@@ -95,22 +94,7 @@ def _column_name(raw: str) -> str | None:
 
 def _read(text: str) -> tuple[dict[str, int], int, list[tuple[int, list[str]]]]:
     """Column positions, header width and (line number, cells) for every non-blank record."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    header_line = 1
-    next_line = 1
-    try:
-        for cells in reader:
-            line, next_line = next_line, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header, header_line = cells, line
-                continue
-            records.append((line, cells))
-    except csv.Error as error:
-        raise ImportErrors([(next_line, f"The CSV cannot be read: {error}.")]) from None
+    header, header_line, records = read_records(text)
     if header is None:
         raise ImportErrors([(1, "The file is empty; the first line must name the columns.")])
     positions: dict[str, int] = {}

@@ -6,8 +6,6 @@ bumps the change counter that calendar feeds key on.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,6 +14,7 @@ from itertools import pairwise
 from sqlalchemy import func, select
 
 from conferences.audit.services import record
+from conferences.csvfile import read_records
 from conferences.errors import Conflict, DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.people.models import Role, User, UserRole, normalise_email
@@ -359,9 +358,11 @@ def parse_import(text: str) -> ImportPreview:
     with blocks already stored.
     """
     errors: list[tuple[int, str]] = []
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
-    if not header or not any(cell.strip() for cell in header):
+    try:
+        header, _header_line, records = read_records(text)
+    except ImportErrors as unreadable:
+        return ImportPreview([], unreadable.errors)
+    if not header:
         return ImportPreview(
             [], [(1, "The file is empty; expected a header: email,rotation,start,end.")]
         )
@@ -385,9 +386,7 @@ def parse_import(text: str) -> ImportPreview:
     types = {r.name.lower(): r for r in rotation_types()}
 
     rows: list[ImportRow] = []
-    for line, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
+    for line, cells in records:
         if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
             errors.append((line, f"Too many rows (at most {MAX_IMPORT_ROWS})."))
             break

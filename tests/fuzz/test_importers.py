@@ -7,11 +7,10 @@ accepts the database accepts too. The same through the upload pages: never a 500
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from itsdangerous import URLSafeTimedSerializer
 
 from conferences.errors import DomainError, ImportErrors
@@ -96,19 +95,6 @@ roster_texts = documents(ROSTER_COLUMNS, ROSTER_WORDS)
 rotation_texts = documents(ROTATION_COLUMNS, ROTATION_WORDS)
 
 
-def rotations_csv_unreadable(text: str) -> bool:
-    """Known bug, rotations/services.py:362 (parse_import): the block import reads the text
-    without ``newline=""`` and does not catch ``csv.Error``, so a file with old-Mac ``\r``
-    line endings or a cell over 131072 characters raises instead of being rejected (a 500
-    through /rotations/import). See test_block_import_known_crashes below."""
-    try:
-        for _ in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
-            pass
-    except csv.Error:
-        return True
-    return False
-
-
 def _accepted_writes_cleanly() -> None:
     """Whatever the parser accepted must also be storable; then drop it again."""
     db.session.flush()
@@ -159,7 +145,6 @@ def test_roster_import_accepts_whole_files_or_rejects_with_line_numbers(program,
 @fuzz_settings(40)
 @given(text=rotation_texts)
 def test_block_import_accepts_whole_files_or_rejects_with_line_numbers(program, text):
-    assume(not rotations_csv_unreadable(text))
     before = row_counts()
     preview = rotations.parse_import(text)
     if preview.errors:
@@ -173,7 +158,6 @@ def test_block_import_accepts_whole_files_or_rejects_with_line_numbers(program, 
     _accepted_writes_cleanly()
 
 
-@pytest.mark.xfail(strict=True, raises=csv.Error, reason="rotations/services.py:362 csv.Error")
 @pytest.mark.parametrize(
     "text",
     [
@@ -182,10 +166,16 @@ def test_block_import_accepts_whole_files_or_rejects_with_line_numbers(program, 
     ],
     ids=["cr-line-endings", "huge-cell"],
 )
-def test_block_import_known_crashes(program, text):
-    """Remove the ``assume`` above once these reject cleanly (this test then XPASSes)."""
+def test_block_import_reads_any_line_ending_and_rejects_unreadable_files(program, text):
+    """Old-Mac line endings are read; a cell the csv module refuses is a line-numbered error."""
     preview = rotations.parse_import(text)
-    assert preview.errors or preview.rows
+    if "\r" in text:
+        assert preview.errors == []
+        assert len(preview.rows) == 1
+    else:
+        assert preview.errors
+        assert not preview.rows
+        assert_line_numbered(preview.errors)
 
 
 # --------------------------------------------------------------------------- upload pages
@@ -255,7 +245,6 @@ def test_roster_upload_and_apply_pages_never_fail(app, program, signed_in, data)
 @given(data=uploads(rotation_texts))
 def test_block_upload_and_confirm_pages_never_fail(app, program, signed_in, data):
     text = _text_of(data)
-    assume(not (text and rotations_csv_unreadable(text)))
     client = signed_in(program.coordinator)
     before = row_counts()
     preview = client.post(
