@@ -41,12 +41,18 @@ def _account_key() -> str:
 def _sign_out_deactivated():
     """A person deactivated while signed in loses their session on the next request."""
     if current_user.is_authenticated and not current_user.is_active:
-        logout_user()
-        session.clear()
+        _sign_out()
         flash("Your account has been deactivated.", "warning")
         if request.endpoint != "auth.login":
             return redirect(url_for("auth.login"))
     return None
+
+
+def _sign_out() -> None:
+    """Forget the session, then sign out: logout_user leaves the note that deletes the
+    remember-me cookie, which clearing the session afterwards would lose."""
+    session.clear()
+    logout_user()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -84,8 +90,7 @@ def login():
 @login_required
 def logout():
     """Sign out and forget the session."""
-    logout_user()
-    session.clear()
+    _sign_out()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 

@@ -110,3 +110,19 @@ def test_login_is_rate_limited_per_account(client, rate_limited):
 def test_csrf_missing_on_login_is_rejected(client, csrf_enabled):
     response = client.post("/login", data={"email": "a@example.test", "password": "x"})
     assert response.status_code == 400
+
+
+def test_sign_out_ends_a_remembered_sign_in(client, make_user, app_ctx):
+    """Phones stay signed in through the remember-me cookie; signing out must delete it."""
+    make_user(email="shared-phone@example.test", roles=("resident",))
+    db.session.commit()
+    client.post(
+        "/login",
+        data={"email": "shared-phone@example.test", "password": "correct-horse-battery"},
+    )
+    assert client.get_cookie("remember_token") is not None
+    client.post("/logout")
+    assert client.get_cookie("remember_token") is None
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
