@@ -75,7 +75,11 @@ def load_demo(seed: int = 2026) -> DemoContext:
         started = time.perf_counter()
         loader.load(ctx)
         db.session.flush()
-        ctx.log(f"  {loader.__name__.split('.')[-2]:<12} {time.perf_counter() - started:5.1f} s")
+        part = (
+            loader.__name__.rsplit(".", 1)[-1].removesuffix("demo").strip("_")
+            or loader.__name__.split(".")[-2]
+        )
+        ctx.log(f"  {part:<12} {time.perf_counter() - started:5.1f} s")
     return ctx
 
 
