@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar.parser import Contentline
 
 from conferences.feeds import ical
+from conferences.schedule.models import TOPICS
 
 ZONES = [
     "America/New_York",
@@ -174,3 +179,99 @@ def test_event_cache_rebuilds_only_changed_snapshots():
     assert first != second
     parsed = icalendar.Calendar.from_ical(second)
     assert [str(e["SUMMARY"]) for e in parsed.walk("VEVENT")][2] == "Lecture: Moved"
+
+
+# ---------------------------------------------------------------------------
+# Serialisation: the fast path gives icalendar's own bytes
+
+# ASCII, the two escape starts, and characters of two, three and four UTF-8 octets.
+FOLD_ALPHABET = 'ab ,;:\\^"é—“”·😀'
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=FOLD_ALPHABET, min_size=0, max_size=400),
+    st.integers(min_value=0, max_value=80),
+)
+def test_fold_matches_icalendar_folding(text, ascii_prefix):
+    # The prefix shifts where characters fall relative to the 75-octet boundaries.
+    line = "X" * ascii_prefix + text
+    assert ical.fold(line.encode()) == Contentline(line).to_ical()
+
+
+@pytest.mark.parametrize("filler", ["a", "\\", "^", "é", "—", "😀", "a\\", "é^", "ab😀\\"])
+def test_fold_matches_icalendar_at_every_boundary(filler):
+    for length in range(0, 230):
+        line = (filler * length)[:length]
+        assert ical.fold(line.encode()) == Contentline(line).to_ical(), length
+
+
+def realistic_events(count: int = 400) -> list[ical.EventData]:
+    """A year of varied sessions: presenters, long and non-ASCII text, characters that
+    need escaping, cancellations, video links, topics, both sides of the DST changes."""
+    rng = random.Random(6)
+    names = ["Dr Ada Lovelace", "Dr José Núñez", "Dr Zoë O'Brien-Šimić", "Dr 李小龍"]
+    titles = [
+        "Heart failure",
+        "Sepsis; fluids, pressors & steroids",
+        "Acid–base: a “practical” approach",
+        r"Back\slash and ^caret",
+        "Very long title " * 6,
+    ]
+    topics = list(TOPICS)
+    start = datetime(2026, 9, 1, 11, 30, tzinfo=UTC)
+    events = []
+    for number in range(count):
+        starts_at = start + timedelta(days=number * 365 // count, hours=rng.choice([0, 5]))
+        presenters = tuple(
+            ical.Presenter(
+                rng.choice(["Lecturer", "Chief resident", "Discussant"]),
+                rng.choice(names),
+                rng.choice(["", "Diuretics — when, and how much?", "x" * rng.randint(40, 120)]),
+                rng.randint(1, 50),
+            )
+            for _ in range(rng.randint(0, 3))
+        )
+        cancelled = rng.random() < 0.1
+        events.append(
+            sample(
+                id=number,
+                public_id=f"s{number:04d}x{rng.getrandbits(40):010x}",
+                title=rng.choice(titles),
+                kind_label=rng.choice(["Lecture", "Morning report", "M&M"]),
+                description=rng.choice(["", "Bring your stethoscope.", "Préparez-vous. " * 12]),
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=rng.choice([30, 60, 90])),
+                room=rng.choice(["", "Room 1", "Auditorium B · 3rd floor"]),
+                video_url=rng.choice(["", "https://video.example/" + "abc" * rng.randint(1, 30)]),
+                required=rng.random() < 0.7,
+                cancelled=cancelled,
+                cancel_reason=rng.choice(["", "Snow day; campus closed"]) if cancelled else "",
+                revision=rng.randint(0, 12),
+                topics=tuple(sorted(rng.sample(topics, rng.randint(0, 3)))),
+                presenters=presenters,
+            )
+        )
+    return events
+
+
+@pytest.mark.parametrize("alarm", [None, 15])
+def test_rendered_feed_is_byte_identical_to_icalendar_serialisation(alarm):
+    header = ical.CalendarHeader("Program conferences", "America/New_York", 60, "Yours")
+    options = OPTIONS._replace(alarm_minutes=alarm)
+    events = realistic_events()
+    window = (date(2026, 9, 1), date(2027, 9, 30))
+    rendered = ical.render_calendar(header, events, options, *window, ical.EventCache())
+
+    # The same calendar built as one icalendar object and serialised by icalendar alone.
+    reference = ical.build_calendar(header, options.zone, date(2026, 1, 1), date(2027, 12, 31))
+    for event in events:
+        reference.add_component(ical.build_event(event, options))
+    expected = reference.to_ical()
+    assert rendered == expected
+    # Long lines were folded (the fast path was exercised on both kinds of line)...
+    lines = expected.split(b"\r\n")
+    assert any(line.startswith(b" ") for line in lines)
+    assert all(len(line) <= 75 for line in lines)
+    # ...and what a parser reads back serialises to the same bytes again.
+    assert icalendar.Calendar.from_ical(rendered).to_ical() == rendered
