@@ -41,7 +41,7 @@ class Defaults:
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_USERNAME = ""
-    MAIL_PASSWORD = ""
+    MAIL_PASSWORD = ""  # nosec B105 - empty default, set through the environment
     MAIL_DEFAULT_SENDER = "conferences@localhost"
 
     RATELIMIT_STORAGE_URI = "memory://"

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.attendance.excusals import reason_choices
+from conferences.formutil import choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,13 +26,15 @@ class MultiCheckboxField(SelectMultipleField):
 class RequestExcusalForm(FlaskForm):
     mode = RadioField(
         "Excuse me from",
-        choices=[("dates", "All required sessions on some days"), ("sessions", "Chosen sessions")],
+        choices=choices(
+            [("dates", "All required sessions on some days"), ("sessions", "Chosen sessions")]
+        ),
         default="dates",
     )
     starts_on = DateField("First day", validators=[Optional()])
     ends_on = DateField("Last day", validators=[Optional()])
     sessions = MultiCheckboxField("Sessions", coerce=int, choices=[], validate_choice=False)
-    reason = SelectField("Reason", choices=reason_choices(), validators=[DataRequired()])
+    reason = SelectField("Reason", choices=choices(reason_choices()), validators=[DataRequired()])
     note = TextAreaField("Note for the coordinators", validators=[Length(max=2000)])
     submit = SubmitField("Send request")
 
@@ -40,7 +43,7 @@ class GrantExcusalForm(FlaskForm):
     resident = SelectField("Resident", coerce=int, choices=[], validators=[DataRequired()])
     starts_on = DateField("First day", validators=[DataRequired()])
     ends_on = DateField("Last day", validators=[DataRequired()])
-    reason = SelectField("Reason", choices=reason_choices(), validators=[DataRequired()])
+    reason = SelectField("Reason", choices=choices(reason_choices()), validators=[DataRequired()])
     note = TextAreaField("Note", validators=[Length(max=2000)])
     comment = TextAreaField("Comment to the resident", validators=[Length(max=2000)])
     submit = SubmitField("Grant excusal")

@@ -21,6 +21,7 @@ from conferences.attendance.models import Excusal
 from conferences.auth.policy import permission_required
 from conferences.errors import DomainError
 from conferences.extensions import db
+from conferences.formutil import choices, show_error
 from conferences.people.models import User
 from conferences.rotations.services import residents as active_residents
 from conferences.schedule.audience import facts_for, in_audience
@@ -34,14 +35,6 @@ PICK_AHEAD_DAYS = 60
 
 def _see_other(endpoint: str, **values):
     return redirect(url_for(endpoint, **values), code=303)
-
-
-def _field_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _session_choices(resident: User) -> list[tuple[int, str]]:
@@ -69,7 +62,7 @@ def _session_choices(resident: User) -> list[tuple[int, str]]:
 def request_excusal():
     """A resident asks to be excused over some days or from chosen sessions."""
     form = RequestExcusalForm()
-    form.sessions.choices = _session_choices(current_user)
+    form.sessions.choices = choices(_session_choices(current_user))
     if form.validate_on_submit():
         by_sessions = form.mode.data == "sessions"
         try:
@@ -84,7 +77,7 @@ def request_excusal():
             )
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Request sent to the coordinators. {result.message}", "success")
@@ -170,7 +163,9 @@ def revoke(excusal_id: int):
 def grant():
     """A coordinator excuses a resident directly."""
     form = GrantExcusalForm()
-    form.resident.choices = [(u.id, u.name) for u in active_residents() if u.id != current_user.id]
+    form.resident.choices = choices(
+        (u.id, u.name) for u in active_residents() if u.id != current_user.id
+    )
     if request.method == "GET" and request.args.get("resident", "").isdigit():
         form.resident.data = int(request.args["resident"])
     if form.validate_on_submit():
@@ -187,7 +182,7 @@ def grant():
             )
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"{resident.name} is excused. {result.message}", "success")

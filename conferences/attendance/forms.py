@@ -2,10 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from conferences.attendance.services import MARK_LABELS
+from conferences.formutil import choices
 
 
 class CheckinForm(FlaskForm):
@@ -37,7 +37,7 @@ class MarkForm(FlaskForm):
     resident_ids = SelectMultipleField("Residents", coerce=int, validate_choice=False)
     mark = SelectField(
         "Mark selected as",
-        choices=[SelectChoice(value, label) for value, label in MARK_LABELS.items()],
+        choices=choices(MARK_LABELS.items()),
         validators=[Optional()],
     )
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=500)])

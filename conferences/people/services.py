@@ -142,7 +142,7 @@ def create_user(actor, data: UserData, password: str | None = None) -> User:
         start_year=data.start_year,
         track_id=data.track_id,
         firm_id=data.firm_id,
-        password_hash="",
+        password_hash="",  # nosec B106 - no password yet: nobody can sign in
     )
     if password:
         check_password_strength(password, user)

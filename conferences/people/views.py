@@ -11,6 +11,7 @@ from conferences import timeutil
 from conferences.auth.policy import permission_required
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
+from conferences.formutil import show_error
 from conferences.people import roster, services
 from conferences.people.forms import (
     ConfirmForm,
@@ -36,15 +37,6 @@ ROSTER_TOKEN_MAX_AGE = 60 * 60  # seconds between the preview and "Apply"
 
 def _redirect(endpoint: str, **values):
     return redirect(url_for(endpoint, **values), code=303)
-
-
-def _field_error(form, error: DomainError, default: str | None = None) -> None:
-    """Show a service's complaint next to the field it is about (or above the form)."""
-    target = getattr(form, error.field or "", None) or getattr(form, default or "", None)
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- people --------------------------------------------------------------------------------
@@ -111,7 +103,7 @@ def create_user():
         try:
             user = services.create_user(current_user, _user_data(form), form.password.data)
         except DomainError as error:
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"{user.name} was added.", "success")
@@ -137,7 +129,7 @@ def edit_user(user_id: int):
             services.update_user(current_user, user, _user_data(form))
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"{user.name} was saved.", "success")
@@ -187,7 +179,7 @@ def reset_password(user_id: int):
         try:
             services.reset_password(current_user, user, form.new_password.data)
         except DomainError as error:
-            _field_error(form, error, default="new_password")
+            show_error(form, error, default="new_password")
         else:
             db.session.commit()
             flash(f"The password of {user.name} was changed. Tell them in person.", "success")
@@ -295,7 +287,7 @@ def settings():
             services.update_settings(current_user, **form.values())
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("Settings saved.", "success")
@@ -339,7 +331,7 @@ def set_threshold():
             services.set_year_threshold(current_user, form.start_year.data, form.percent.data)
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error, default="percent")
+            show_error(form, error, default="percent")
         else:
             db.session.commit()
             label = timeutil.academic_year_label(form.start_year.data)
@@ -379,7 +371,9 @@ def import_roster():
             apply_form=apply_form,
             filename=form.file.data.filename,
         )
-    return render_template("people/import_roster.html", form=form)
+    # A rejected upload (no file, too large) is unprocessable, like a broken file.
+    status = 422 if request.method == "POST" else 200
+    return render_template("people/import_roster.html", form=form), status
 
 
 @bp.post("/roster/apply")

@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-PGY_CHOICES = [("", "All classes"), ("1", "PGY-1"), ("2", "PGY-2"), ("3", "PGY-3")]
+from conferences.formutil import choices
+
+PGY_CHOICES = choices([("", "All classes"), ("1", "PGY-1"), ("2", "PGY-2"), ("3", "PGY-3")])
 
 
 class ReportFilterForm(FlaskForm):
@@ -22,8 +24,8 @@ class ReportFilterForm(FlaskForm):
     def fill(self, filters, firms, series) -> None:
         self.start.data = filters.start_on
         self.end.data = filters.end_on
-        self.firm.choices = [("", "All firms")] + [(str(i), n) for i, n in firms]
+        self.firm.choices = choices([("", "All firms"), *((str(i), n) for i, n in firms)])
         self.firm.data = str(filters.firm_id or "")
         self.pgy.data = str(filters.pgy or "")
-        self.series.choices = [("", "All series")] + [(str(i), n) for i, n in series]
+        self.series.choices = choices([("", "All series"), *((str(i), n) for i, n in series)])
         self.series.data = str(filters.series_id or "")

@@ -7,9 +7,10 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from conferences.formutil import choices
 from conferences.rotations.models import SETTING_LABELS
 
-SETTING_CHOICES = [(setting.value, label) for setting, label in SETTING_LABELS.items()]
+SETTING_CHOICES = choices((setting.value, label) for setting, label in SETTING_LABELS.items())
 
 
 class RotationTypeForm(FlaskForm):

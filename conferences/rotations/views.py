@@ -11,6 +11,7 @@ from conferences import timeutil
 from conferences.auth.policy import authorize, can, permission_required
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
+from conferences.formutil import choices, show_error
 from conferences.people.models import User
 from conferences.rotations import services
 from conferences.rotations.forms import (
@@ -28,14 +29,6 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 def _see_other(endpoint: str, **values):
     return redirect(url_for(endpoint, **values), code=303)
-
-
-def _field_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _week_arg() -> date:
@@ -89,7 +82,7 @@ def create_type():
             )
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Rotation “{rotation.name}” added.", "success")
@@ -110,7 +103,7 @@ def edit_type(type_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Rotation “{rotation.name}” saved.", "success")
@@ -211,7 +204,7 @@ def _blocks_page(resident: User, form: BlockForm | None = None, status: int = 20
     types = services.rotation_types()
     if form is None:
         form = BlockForm(formdata=None)
-    form.rotation.choices = [(r.id, r.name) for r in types]
+    form.rotation.choices = choices((r.id, r.name) for r in types)
     today = timeutil.local_today()
     return (
         render_template(
@@ -241,7 +234,7 @@ def add_block(user_id: int):
     """Put a resident on a rotation for some dates."""
     resident = _resident_or_404(user_id)
     form = BlockForm()
-    form.rotation.choices = [(r.id, r.name) for r in services.rotation_types()]
+    form.rotation.choices = choices((r.id, r.name) for r in services.rotation_types())
     if form.validate_on_submit():
         rotation = db.get_or_404(RotationType, form.rotation.data)
         try:
@@ -250,7 +243,7 @@ def add_block(user_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"{rotation.name} block added for {resident.name}.", "success")

@@ -21,6 +21,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.extensions import db
+from conferences.formutil import choices
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, TOPICS, Kind
 from conferences.schedule.recurrence import ORDINALS, WEEKDAY_NAMES
@@ -33,10 +34,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-KIND_CHOICES = [(kind.value, KIND_LABELS[kind]) for kind in Kind]
-TOPIC_CHOICES = list(TOPICS.items())
-WEEKDAY_CHOICES = list(enumerate(WEEKDAY_NAMES))
-PGY_CHOICES = [(1, "PGY-1"), (2, "PGY-2"), (3, "PGY-3")]
+KIND_CHOICES = choices((kind.value, KIND_LABELS[kind]) for kind in Kind)
+TOPIC_CHOICES = choices(TOPICS.items())
+WEEKDAY_CHOICES = choices(enumerate(WEEKDAY_NAMES))
+PGY_CHOICES = choices([(1, "PGY-1"), (2, "PGY-2"), (3, "PGY-3")])
 CHECKIN_HELP = "Minutes; leave empty for the program default."
 
 
@@ -57,12 +58,12 @@ class AudienceMixin:
             stmt = select(model.id, model.name).order_by(model.name)
             if hasattr(model, "active"):
                 stmt = stmt.where(model.active.is_(True))
-            return [(id_, name) for id_, name in db.session.execute(stmt)]
+            return choices(db.session.execute(stmt))
 
         self.firms.choices = options(Firm)
         self.tracks.choices = options(Track)
         self.rotations.choices = options(RotationType)
-        self.settings.choices = [(s.value, label) for s, label in SETTING_LABELS.items()]
+        self.settings.choices = choices((s.value, label) for s, label in SETTING_LABELS.items())
 
     def audience_json(self) -> dict:
         return Audience(
@@ -141,14 +142,14 @@ class SessionFieldsMixin(AudienceMixin):
 class SeriesForm(SessionFieldsMixin, FlaskForm):
     public = BooleanField("Public (faculty and guests may see it)")
     frequency = RadioField(
-        "Repeats", choices=[("weekly", "Weekly"), ("monthly", "Monthly")], default="weekly"
+        "Repeats", choices=choices([("weekly", "Weekly"), ("monthly", "Monthly")]), default="weekly"
     )
     interval = IntegerField("Every", default=1, validators=[DataRequired(), NumberRange(1, 52)])
     weekdays = MultiCheckboxField("On", coerce=int, choices=WEEKDAY_CHOICES)
     month_week = SelectField(
         "Week of the month",
         coerce=int,
-        choices=[(n, label) for n, label in ORDINALS.items()],
+        choices=choices(ORDINALS.items()),
         default=1,
     )
     month_weekday = SelectField("Weekday", coerce=int, choices=WEEKDAY_CHOICES, default=0)
@@ -157,11 +158,13 @@ class SeriesForm(SessionFieldsMixin, FlaskForm):
     confirm_past = BooleanField("Yes, the first date is in the past on purpose")
     scope = RadioField(
         "Apply changes to",
-        choices=[
-            ("upcoming", "Upcoming sessions"),
-            ("all", "All sessions, past ones too"),
-            ("none", "Only the series (sessions stay as they are)"),
-        ],
+        choices=choices(
+            [
+                ("upcoming", "Upcoming sessions"),
+                ("all", "All sessions, past ones too"),
+                ("none", "Only the series (sessions stay as they are)"),
+            ]
+        ),
         default="upcoming",
     )
 
@@ -198,7 +201,7 @@ class SessionForm(SessionFieldsMixin, FlaskForm):
 
     scope = RadioField(
         "Apply changes to",
-        choices=[("this", "This session only"), ("following", "This and all following")],
+        choices=choices([("this", "This session only"), ("following", "This and all following")]),
         default="this",
     )
 

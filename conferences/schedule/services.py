@@ -139,12 +139,12 @@ def wall_times(session: Session) -> tuple[time, time]:
 
 
 def _id_names(model) -> dict[int, str]:
-    return dict(db.session.execute(select(model.id, model.name)).tuples().all())
+    return dict(db.session.execute(select(model.id, model.name)).all())
 
 
 def audience_names() -> dict[str, dict[int, str]]:
     """Firm, track and rotation names by id, loaded once per request."""
-    key = id(request._get_current_object()) if has_request_context() else None
+    key = id(request._get_current_object()) if has_request_context() else None  # type: ignore[attr-defined]
     cached = getattr(g, "_schedule_names", None) if key else None
     if cached is not None and cached[0] == key:
         return cached[1]

@@ -14,6 +14,7 @@ from conferences import timeutil
 from conferences.auth.policy import permission_required
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
+from conferences.formutil import show_error
 from conferences.schedule import holidays as holiday_service
 from conferences.schedule import importer, services
 from conferences.schedule.audience import Audience, facts_for, in_audience
@@ -79,20 +80,9 @@ def _date_arg(name: str, default: date | None = None) -> date | None:
     return day
 
 
-def _form_errors(form, error: DomainError) -> None:
-    """Show a service's message on the matching field, or above the form."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        if isinstance(target.errors, tuple):
-            target.errors = list(target.errors)
-        target.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 def _show_problems(form, problems: list[tuple[str, str]]) -> None:
     for name, message in problems:
-        _form_errors(form, DomainError(message, field=name))
+        show_error(form, DomainError(message, field=name))
 
 
 def _flash_warnings(sessions) -> None:
@@ -287,7 +277,7 @@ def new_session():
         try:
             session = services.create_session(values, current_user)
         except DomainError as error:
-            _form_errors(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Added “{session.title}”.", "success")
@@ -312,7 +302,7 @@ def edit_session(public_id: str):
                 session, form.common_values(), current_user, scope=form.scope.data
             )
         except DomainError as error:
-            _form_errors(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             if changed:
@@ -345,7 +335,7 @@ def move_session(public_id: str):
                 room=form.room.data or "",
             )
         except DomainError as error:
-            _form_errors(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Moved to {timeutil.format_local(session.starts_at)}.", "success")
@@ -537,7 +527,7 @@ def holidays():
                 form.name.data, form.starts_on.data, form.ends_on.data
             )
         except DomainError as error:
-            _form_errors(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Added {holiday.name}.", "success")

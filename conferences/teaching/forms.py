@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from conferences.formutil import choices
 from conferences.schedule.models import KIND_LABELS
 from conferences.teaching.services import eligibility_choices, role_choices
 
@@ -32,8 +33,8 @@ class TemplateRowForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [("", "— none —"), *role_choices()]
-        self.eligibility.choices = eligibility_choices()
+        self.role.choices = choices([("", "— none —"), *role_choices()])
+        self.eligibility.choices = choices(eligibility_choices())
 
 
 class SlotTemplateForm(FlaskForm):
@@ -53,8 +54,8 @@ class AddSlotForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
-        self.eligibility.choices = eligibility_choices()
+        self.role.choices = choices(role_choices())
+        self.eligibility.choices = choices(eligibility_choices())
 
 
 class TalkForm(FlaskForm):
@@ -117,9 +118,13 @@ class OpenSlotsFilterForm(FlaskForm):
 
     def __init__(self, *args, series=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [("", "Any kind"), *((k.value, v) for k, v in KIND_LABELS.items())]
-        self.series_id.choices = [("", "Any series"), *((str(s.id), s.title) for s in series)]
-        self.role.choices = [("", "Any role"), *role_choices()]
+        self.kind.choices = choices(
+            [("", "Any kind"), *((k.value, v) for k, v in KIND_LABELS.items())]
+        )
+        self.series_id.choices = choices(
+            [("", "Any series"), *((str(s.id), s.title) for s in series)]
+        )
+        self.role.choices = choices([("", "Any role"), *role_choices()])
 
 
 class NeedsTeacherForm(FlaskForm):

@@ -427,7 +427,7 @@ def claim_slot(slot: TeachingSlot, user) -> TeachingSlot:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(
             "Someone else took this slot a moment ago. It is no longer open; "
             "pick another from the open slots."
@@ -507,7 +507,7 @@ def _vacate(slot: TeachingSlot, *, expected_holder: int | None) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This slot changed a moment ago. Reload the page and try again.")
     db.session.refresh(slot)
     _touch(slot.session)
@@ -584,7 +584,7 @@ def withdraw_swap(slot: TeachingSlot, actor) -> TeachingSlot:
         .values(swap_offered=False, updated_at=timeutil.now_utc())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("Someone took this slot a moment ago; you no longer hold it.")
     db.session.refresh(slot)
     return slot
@@ -643,7 +643,7 @@ def assign_slot(slot: TeachingSlot, person: User, actor) -> TeachingSlot:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This slot changed a moment ago. Reload the page and try again.")
     db.session.refresh(slot)
     _touch(session)

@@ -28,6 +28,7 @@ from conferences import timeutil
 from conferences.auth.policy import authorize, can, permission_required
 from conferences.errors import DomainError
 from conferences.extensions import db
+from conferences.formutil import choices
 from conferences.people.models import Role, User, UserRole
 from conferences.schedule.models import Series, Session, SessionStatus
 from conferences.teaching import forms, services
@@ -331,10 +332,9 @@ def assign_slot(slot_id: int):
     slot = _slot(slot_id)
     form = forms.AssignForm()
     people = services.eligible_users(slot)
-    form.user_id.choices = [
-        (0, "— choose a person —"),
-        *((p.id, f"{p.name} ({p.email})") for p in people),
-    ]
+    form.user_id.choices = choices(
+        [(0, "— choose a person —"), *((p.id, f"{p.name} ({p.email})") for p in people)]
+    )
     if form.validate_on_submit():
         person = db.session.get(User, form.user_id.data)
         if person is None:

@@ -27,7 +27,7 @@ ROUTES = [
     ("POST", "people.settings", {}, {"name": ""}, 200),
     ("POST", "people.set_threshold", {}, {"start_year": "2026", "percent": "80"}, 303),
     ("GET", "people.import_roster", {}, None, 200),
-    ("POST", "people.import_roster", {}, {}, 200),
+    ("POST", "people.import_roster", {}, {}, 422),
     ("POST", "people.apply_roster", {}, {"token": "forged"}, 303),
 ]
 

@@ -277,7 +277,7 @@ def test_apply_needs_the_csrf_token(admin_client, groups, csrf_enabled):
 
 def test_upload_refuses_other_file_types(admin_client, groups):
     response = _upload(admin_client, good_file(), name="roster.xlsx")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Upload a .csv file." in response.text
 
 
