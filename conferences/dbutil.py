@@ -12,3 +12,21 @@ def insert_ignoring_conflicts(model, index_elements: list[str] | None = None):
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(model).on_conflict_do_nothing(index_elements=index_elements)
+
+
+# Integer primary keys are 32-bit on PostgreSQL; a larger number cannot name a row.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: str) -> int | None:
+    """A row id typed or posted as text: ASCII digits within the key range, else None."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
+def real_ids(values) -> list[int]:
+    """Keep only numbers that can be row ids (others cannot match anything)."""
+    return [v for v in values if isinstance(v, int) and 0 < v <= MAX_ID]

@@ -12,12 +12,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from conferences import create_app, timeutil
 from conferences.extensions import db, limiter
 
 BACKENDS = ("sqlite", "postgresql")
+
+# Property tests replay the same examples on every run, so a green suite stays green;
+# HYPOTHESIS_PROFILE=explore draws new ones when hunting for bugs.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 pytest_plugins = ["tests.factories"]
 

@@ -32,6 +32,7 @@ from conferences.attendance.forms import (
 )
 from conferences.attendance.models import AttendanceClaim
 from conferences.auth.policy import authorize, can, permission_required
+from conferences.dbutil import parse_id, real_ids
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import User
@@ -353,9 +354,10 @@ def roster(public_id: str):
 
 def _parse_single(value: str) -> tuple[int, str] | None:
     resident, _, mark = (value or "").partition(":")
-    if not resident.isdigit() or mark not in services.MARK_LABELS:
+    resident_id = parse_id(resident)
+    if resident_id is None or mark not in services.MARK_LABELS:
         return None
-    return int(resident), mark
+    return resident_id, mark
 
 
 @bp.post("/sessions/<public_id>/roster/marks")
@@ -376,7 +378,11 @@ def mark_attendance(public_id: str):
     single = _parse_single(request.form.get("single", ""))
     if request.form.get("single") and single is None:
         abort(400)
-    ids, mark = ([single[0]], single[1]) if single else (form.resident_ids.data, form.mark.data)
+    ids, mark = (
+        ([single[0]], single[1])
+        if single
+        else (real_ids(form.resident_ids.data or []), form.mark.data)
+    )
     try:
         changed = services.set_marks(
             session, ids or [], mark or "", actor=current_user, reason=form.reason.data or ""

@@ -27,7 +27,7 @@ from conferences.rotations import services as rotations
 from conferences.schedule import importer
 from conferences.schedule.holidays import add_holiday
 from conferences.teaching import services as teaching
-from tests.fuzz.conftest import BAD_DATES, HUGE, ODD_TEXT, fuzz_settings
+from tests.fuzz.conftest import BAD_DATES, HUGE, ODD_TEXT, fuzz_settings, row_counts
 
 # Endpoints not fuzzed here, and why.
 SKIPPED = {
@@ -237,16 +237,12 @@ def test_random_form_data_never_causes_a_server_error(app, objects, signed_in, e
     post()
 
 
-# Known bugs in modules being edited by others, kept here so they are not forgotten:
-# conferences/attendance/views.py:349-353 (_parse_single) checks ``str.isdigit()`` and then
-# calls ``int()``: "²".isdigit() is True but int("²") raises ValueError, and a 25-digit id
-# overflows the database integer (OverflowError on SQLite, DataError on PostgreSQL) in
-# services.set_marks. Both answer 500. These XPASS (and fail) once fixed: drop the marks.
-KNOWN_CRASHES = ["²:present", "9" * 25 + ":late"]
+# Once 500s: "²".isdigit() is True but int("²") fails, and a 25-digit id overflows the
+# database integer (OverflowError on SQLite, DataError on PostgreSQL).
+MALFORMED_IDS = ["²:present", "9" * 25 + ":late"]
 
 
-@pytest.mark.xfail(strict=True, reason="attendance/views.py _parse_single: int() of any digit")
-@pytest.mark.parametrize("single", KNOWN_CRASHES, ids=["superscript-digit", "huge-id"])
+@pytest.mark.parametrize("single", MALFORMED_IDS, ids=["superscript-digit", "huge-id"])
 def test_mark_one_resident_with_a_malformed_id_is_refused(objects, signed_in, single):
     client = signed_in(objects.program.coordinator)
     url = _url("attendance.mark_attendance", objects.values)
@@ -256,3 +252,12 @@ def test_mark_one_resident_with_a_malformed_id_is_refused(objects, signed_in, si
         response = None
     assert response is not None
     assert response.status_code == 400
+
+
+def test_bulk_marks_with_ids_beyond_the_database_range_change_nothing(objects, signed_in):
+    client = signed_in(objects.program.coordinator)
+    url = _url("attendance.mark_attendance", objects.values)
+    before = row_counts()
+    response = client.post(url, data={"resident_ids": [str(10**25), "-3"], "mark": "present"})
+    assert response.status_code == 303
+    assert row_counts() == before
