@@ -390,6 +390,32 @@ def remove_slot(slot: TeachingSlot, actor) -> None:
 # Claiming, releasing, swapping
 
 
+def _hand_over(slot: TeachingSlot, holder_id: int, still_as_read) -> bool:
+    """Give ``slot`` to ``holder_id`` in one conditional UPDATE, with a fresh talk.
+
+    ``still_as_read`` restates what the caller saw (open, or held by someone); the database
+    applies the change only if that is still true, so of two racing requests one wins.
+    """
+    now = timeutil.now_utc()
+    result = db.session.execute(
+        update(TeachingSlot)
+        .where(TeachingSlot.id == slot.id, still_as_read)
+        .values(
+            holder_id=holder_id,
+            claimed_at=now,
+            swap_offered=False,
+            release_requested_at=None,
+            release_request_note="",
+            talk_title="",
+            abstract="",
+            materials_url="",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
 def claim_slot(slot: TeachingSlot, user) -> TeachingSlot:
     """``user`` takes an open slot (or one offered for swap). Exactly one claim wins a race."""
     session = slot.session
@@ -406,28 +432,11 @@ def claim_slot(slot: TeachingSlot, user) -> TeachingSlot:
         raise Conflict("You already hold this slot.")
     if previous_id is not None and not slot.swap_offered:
         raise Conflict(_taken_message(slot))
-    now = timeutil.now_utc()
     if previous_id is None:
         still_open = TeachingSlot.holder_id.is_(None)
     else:
         still_open = and_(TeachingSlot.holder_id == previous_id, TeachingSlot.swap_offered)
-    result = db.session.execute(
-        update(TeachingSlot)
-        .where(TeachingSlot.id == slot.id, still_open)
-        .values(
-            holder_id=user.id,
-            claimed_at=now,
-            swap_offered=False,
-            release_requested_at=None,
-            release_request_note="",
-            talk_title="",
-            abstract="",
-            materials_url="",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _hand_over(slot, user.id, still_open):
         raise Conflict(
             "Someone else took this slot a moment ago. It is no longer open; "
             "pick another from the open slots."
@@ -621,29 +630,12 @@ def assign_slot(slot: TeachingSlot, person: User, actor) -> TeachingSlot:
     previous_id = slot.holder_id
     if previous_id == person.id:
         raise Conflict(f"{person.name} already holds this slot.")
-    now = timeutil.now_utc()
     condition = (
         TeachingSlot.holder_id.is_(None)
         if previous_id is None
         else TeachingSlot.holder_id == previous_id
     )
-    result = db.session.execute(
-        update(TeachingSlot)
-        .where(TeachingSlot.id == slot.id, condition)
-        .values(
-            holder_id=person.id,
-            claimed_at=now,
-            swap_offered=False,
-            release_requested_at=None,
-            release_request_note="",
-            talk_title="",
-            abstract="",
-            materials_url="",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _hand_over(slot, person.id, condition):
         raise Conflict("This slot changed a moment ago. Reload the page and try again.")
     db.session.refresh(slot)
     _touch(session)
