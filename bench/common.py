@@ -137,8 +137,11 @@ def free_port() -> int:
 
 
 def bench_app() -> Flask:
-    """The real application plus one bench-only endpoint, ``/_bench/bytes/<size>``, that
-    returns precomputed bytes: the yardstick for "as fast as serving a static answer".
+    """The real application plus two bench-only endpoints returning precomputed bytes,
+    the yardsticks for "as fast as serving a static answer":
+
+    * ``/_bench/bytes/<size>``: a Flask route (the app's hooks and headers included);
+    * ``/_bench/wsgi-bytes/<size>``: bare WSGI in front of the app, no framework at all.
 
     Used as ``gunicorn 'bench.common:bench_app()'``; production code has no such route.
     """
@@ -147,13 +150,33 @@ def bench_app() -> Flask:
     app = create_app()
     bodies: dict[int, bytes] = {}
 
-    def precomputed(size: int) -> Response:
+    def body_of(size: int) -> bytes:
         body = bodies.get(size)
         if body is None:
             body = bodies.setdefault(size, (b"BEGIN:VEVENT\r\n" * (size // 14 + 1))[:size])
-        return Response(body, content_type="text/calendar; charset=utf-8")
+        return body
+
+    def precomputed(size: int) -> Response:
+        return Response(body_of(size), content_type="text/calendar; charset=utf-8")
 
     app.add_url_rule("/_bench/bytes/<int:size>", "bench_bytes", precomputed)
+
+    inner = app.wsgi_app
+    prefix = "/_bench/wsgi-bytes/"
+
+    def bare_bytes(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(prefix):
+            return inner(environ, start_response)
+        body = body_of(int(path[len(prefix) :]))
+        headers = [
+            ("Content-Type", "text/calendar; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ]
+        start_response("200 OK", headers)
+        return [body]
+
+    app.wsgi_app = bare_bytes  # type: ignore[method-assign]
     return app
 
 

@@ -4,6 +4,15 @@ Targets (issue 6): a cached full-year feed (about 600 events) reaches >= 80 % of
 requests per second of an endpoint returning precomputed bytes of the same size on the
 same server; a 304 reaches >= 1.3x the full cached-feed rate; a cold render of a
 600-event feed takes < 250 ms; a re-render after one session changes takes < 50 ms.
+
+The precomputed bytes are served two ways: by a Flask route, and by bare WSGI in front
+of the app (the stricter yardstick, which the 80 % target is checked against).
+
+These machines share their CPUs: the same loop can take twice as long from one minute
+to the next. So rates are the best of several short interleaved rounds, render times
+the best of several runs (as ``timeit`` advises) with the median beside them, and the
+cold render is printed beside the same events built and serialised by icalendar alone
+(``Calendar.to_ical()``), timed in turn with it.
 """
 
 from __future__ import annotations
@@ -16,8 +25,9 @@ from datetime import timedelta
 from bench.common import GunicornServer, log, make_app, prepare_demo_database, verdict, wrk
 
 TARGET_EVENTS = 600
-SECONDS = 3
-ROUNDS = 5
+SECONDS = 2
+ROUNDS = 8
+RENDER_RUNS = 7
 
 
 def run() -> list[tuple[str, str]]:
@@ -27,8 +37,11 @@ def run() -> list[tuple[str, str]]:
     app.config["FEED_COUNTER_TTL_SECONDS"] = 0
     with app.app_context():
         token, events, in_feed = full_year_subscriber()
-        cold = time_cold_renders(token)
-        rerender = time_rerenders(token, in_feed)
+        cold, reference = [], []
+        for _ in range(RENDER_RUNS):  # in turn, so both see the same machine
+            cold += time_cold_renders(token, rounds=1)
+            reference += time_icalendar_alone(in_feed, rounds=1)
+        rerender = time_rerenders(token, in_feed, rounds=RENDER_RUNS)
     with app.app_context():
         from conferences.extensions import db
 
@@ -37,30 +50,35 @@ def run() -> list[tuple[str, str]]:
     with GunicornServer(url) as server:
         feed_url = f"{server.url}/feeds/{token}.ics"
         size, etag = warm_up(feed_url)
-        baseline_url = f"{server.url}/_bench/bytes/{size}"
+        route_url = f"{server.url}/_bench/bytes/{size}"
+        baseline_url = f"{server.url}/_bench/wsgi-bytes/{size}"
+        warm_up(route_url)
         warm_up(baseline_url)
-        baseline, full, conditional = [], [], []
+        route, baseline, full, conditional = [], [], [], []
         # Interleaved rounds, best of each: other load on the machine comes in bursts.
         for _ in range(ROUNDS):
+            route.append(wrk(route_url, seconds=SECONDS))
             baseline.append(wrk(baseline_url, seconds=SECONDS))
             full.append(wrk(feed_url, seconds=SECONDS))
             conditional.append(wrk(feed_url, seconds=SECONDS, headers={"If-None-Match": etag}))
         gzipped = wrk(feed_url, seconds=SECONDS, headers={"Accept-Encoding": "gzip"})
+    best_route = max(route, key=lambda r: r["rps"])
     best_base = max(baseline, key=lambda r: r["rps"])
     best_full = max(full, key=lambda r: r["rps"])
     not_modified = max(conditional, key=lambda r: r["rps"])
-    errors = sum(r["errors"] for r in [*baseline, *full, *conditional, gzipped])
+    errors = sum(r["errors"] for r in [*route, *baseline, *full, *conditional, gzipped])
 
     served_ratio = best_full["rps"] / best_base["rps"]
     conditional_ratio = not_modified["rps"] / best_full["rps"]
-    cold_ms = statistics.median(cold)
-    rerender_ms = statistics.median(rerender)
+    cold_ms = min(cold)
+    rerender_ms = min(rerender)
     return [
         ("events in the personal feed", f"{events} ({size / 1024:.0f} KiB, ETag {etag[:14]}…)"),
-        ("precomputed bytes, same size", rate(best_base)),
+        ("precomputed bytes, Flask route", rate(best_route)),
+        ("precomputed bytes, bare WSGI", rate(best_base)),
         ("personal feed from cache", rate(best_full)),
         (
-            "  cached feed / precomputed",
+            "  cached feed / bare WSGI bytes",
             f"{served_ratio:.0%} (target >= 80 %) {verdict(served_ratio >= 0.8)}",
         ),
         ("personal feed, 304", rate(not_modified)),
@@ -72,14 +90,21 @@ def run() -> list[tuple[str, str]]:
         ("failed requests", f"{errors} {verdict(errors == 0)}"),
         (
             f"cold render, {events} events",
-            f"{cold_ms:.0f} ms median of {len(cold)} (target < 250 ms) {verdict(cold_ms < 250)}",
+            f"{timing(cold)} (target < 250 ms) {verdict(cold_ms < 250)}",
+        ),
+        (
+            "  same events, icalendar alone",
+            f"{timing(reference)} (reference)",
         ),
         (
             "re-render after one change",
-            f"{rerender_ms:.1f} ms median of {len(rerender)} (target < 50 ms) "
-            f"{verdict(rerender_ms < 50)}",
+            f"{timing(rerender)} (target < 50 ms) {verdict(rerender_ms < 50)}",
         ),
     ]
+
+
+def timing(runs: list[float]) -> str:
+    return f"{min(runs):.1f} ms best of {len(runs)}, median {statistics.median(runs):.1f} ms"
 
 
 def rate(result: dict) -> str:
@@ -179,6 +204,28 @@ def time_cold_renders(token: str, rounds: int = 5) -> list[float]:
         timings.append((time.perf_counter() - started) * 1000)
         assert result is not None
         db.session.rollback()
+    return timings
+
+
+def time_icalendar_alone(session_ids: list[int], rounds: int = 3) -> list[float]:
+    """The feed's events and envelope as one icalendar ``Calendar``, serialised by
+    ``to_ical()``: what building the feed with icalendar alone costs on this machine."""
+    from conferences.feeds import ical, services
+    from conferences.program.services import counter_value
+
+    first, last = services.feed_window()
+    wanted = set(session_ids)
+    events = [e for e in services.window_events(first, last, counter_value()) if e.id in wanted]
+    options = services.event_options()
+    header = services.calendar_header("Reference", "")
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        calendar = ical.build_calendar(header, options.zone, first, last)
+        for event in events:
+            calendar.add_component(ical.build_event(event, options))
+        calendar.to_ical()
+        timings.append((time.perf_counter() - started) * 1000)
     return timings
 
 

@@ -54,6 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
+    from conferences.feeds.fastpath import FeedFastPath
+
+    app.wsgi_app = FeedFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, abort, flash, jsonify, redirect, render_template, request
+from flask import Flask, Request, abort, flash, jsonify, redirect, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -32,10 +33,15 @@ def init_app(app: Flask) -> None:
     _register_filters(app)
     _register_error_pages(app)
 
+    app.session_interface = CookieSessionInterface()
+
     @app.before_request
     def refuse_nul_characters():
         """PostgreSQL cannot store or even compare text with NUL; no form needs one."""
-        for values in (request.args, request.form):
+        sources = [request.args] if request.query_string else []
+        if request.method not in SAFE_METHODS:
+            sources.append(request.form)
+        for values in sources:
             for key, items in values.lists():
                 if "\x00" in key or any("\x00" in item for item in items):
                     abort(400, "The request contained a NUL character.")
@@ -49,6 +55,19 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             return jsonify(status="error", database="unavailable"), 503
         return jsonify(status="ok", database="ok")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building the signer for requests that
+    carry no session cookie (calendar clients and health checks never do)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class() if app.secret_key else None
+        return super().open_session(app, request)
 
 
 def _register_filters(app: Flask) -> None:

@@ -40,6 +40,8 @@ def _account_key() -> str:
 @bp.before_app_request
 def _sign_out_deactivated():
     """A person deactivated while signed in loses their session on the next request."""
+    if not request.cookies:
+        return None  # nobody is signed in without a cookie: do not load a user
     if current_user.is_authenticated and not current_user.is_active:
         _sign_out()
         flash("Your account has been deactivated.", "warning")

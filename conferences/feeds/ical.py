@@ -35,6 +35,7 @@ from icalendar import (
     TimezoneDaylight,
     TimezoneStandard,
 )
+from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vCategory, vDatetime, vDuration, vInt, vRecur, vText, vUri
 
@@ -159,43 +160,58 @@ def description(event: EventData, base_url: str) -> str:
     return "\n".join(lines)
 
 
-def build_event(event: EventData, options: EventOptions) -> Event:
-    """The VEVENT for one session.
+def event_properties(event: EventData, options: EventOptions) -> dict[str, object]:
+    """The VEVENT properties of one session, by name, as typed icalendar values.
 
-    Values are handed to ``add`` already typed (the classes icalendar's type factory
-    picks for these properties; ``vDatetime`` rather than the ``vDDDTypes`` wrapper,
-    which builds a ``vDatetime`` again on every serialisation), which spares the
-    factory lookup per property. The serialised text is the same.
+    Values are already typed (the classes icalendar's type factory picks for these
+    properties; ``vDatetime`` rather than the ``vDDDTypes`` wrapper, which builds a
+    ``vDatetime`` again on every serialisation), so neither ``Component.add`` nor the
+    serialiser has to look a type up.
     """
-    vevent = Event()
-    add = vevent.add
     page = session_url(options.base_url, event.public_id)
-    title = summary(event)
     # DTSTAMP is the last change, not the time of rendering, so identical content gives
     # identical bytes (and ETags) in every server process.
     modified = vDatetime(event.last_modified.astimezone(UTC))
-    add("uid", vText(event_uid(event.public_id, options.uid_domain)))
-    add("dtstamp", modified)
-    add("created", vDatetime(event.created_at.astimezone(UTC)))
-    add("last-modified", modified)
-    add("dtstart", vDatetime(event.starts_at.astimezone(options.zone)))
-    add("dtend", vDatetime(event.ends_at.astimezone(options.zone)))
-    add("sequence", vInt(event.revision))
-    add("status", vText("CANCELLED" if event.cancelled else "CONFIRMED"))
+    properties: dict[str, object] = {
+        "UID": vText(event_uid(event.public_id, options.uid_domain)),
+        "DTSTAMP": modified,
+        "CREATED": vDatetime(event.created_at.astimezone(UTC)),
+        "LAST-MODIFIED": modified,
+        "DTSTART": vDatetime(event.starts_at.astimezone(options.zone)),
+        "DTEND": vDatetime(event.ends_at.astimezone(options.zone)),
+        "SEQUENCE": vInt(event.revision),
+        "STATUS": vText("CANCELLED" if event.cancelled else "CONFIRMED"),
+        "SUMMARY": vText(summary(event)),
+        "DESCRIPTION": vText(description(event, options.base_url)),
+        "URL": vUri(page),
+        "CATEGORIES": vCategory([event.kind_label, *(TOPICS.get(t, t) for t in event.topics)]),
+    }
     if event.cancelled:
-        add("transp", vText("TRANSPARENT"))  # OPAQUE (busy) is the default
-    add("summary", vText(title))
+        properties["TRANSP"] = vText("TRANSPARENT")  # OPAQUE (busy) is the default
     where = location(event)
     if where:
-        add("location", vText(where))
-    add("description", vText(description(event, options.base_url)))
-    add("url", vUri(page))
-    add("categories", vCategory([event.kind_label, *(TOPICS.get(t, t) for t in event.topics)]))
-    if options.alarm_minutes and not event.cancelled:
-        alarm = Alarm()
-        alarm.add("action", vText("DISPLAY"))
-        alarm.add("description", vText(title))
-        alarm.add("trigger", vDuration(timedelta(minutes=-options.alarm_minutes)))
+        properties["LOCATION"] = vText(where)
+    return properties
+
+
+def build_alarm(event: EventData, options: EventOptions) -> Alarm | None:
+    """The VALARM of a session, when the feed asks for reminders (none when cancelled)."""
+    if not options.alarm_minutes or event.cancelled:
+        return None
+    alarm = Alarm()
+    alarm.add("action", vText("DISPLAY"))
+    alarm.add("description", vText(summary(event)))
+    alarm.add("trigger", vDuration(timedelta(minutes=-options.alarm_minutes)))
+    return alarm
+
+
+def build_event(event: EventData, options: EventOptions) -> Event:
+    """The VEVENT for one session as an icalendar component."""
+    vevent = Event()
+    for name, value in event_properties(event, options).items():
+        vevent.add(name, value)
+    alarm = build_alarm(event, options)
+    if alarm is not None:
         vevent.add_component(alarm)
     return vevent
 
@@ -261,6 +277,34 @@ def serialise(component: Component) -> bytes:
     return b"\r\n".join(out)
 
 
+_BEGIN_EVENT = fold(Contentline.from_parts("BEGIN", _NO_PARAMETERS, vText("VEVENT")).encode())
+_END_EVENT = fold(Contentline.from_parts("END", _NO_PARAMETERS, vText("VEVENT")).encode())
+
+
+@lru_cache(maxsize=64)
+def _event_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The order ``Event.to_ical()`` writes these properties in (canonical, then A-Z)."""
+    return tuple(canonsort_keys(names, Event.canonical_order))
+
+
+def serialise_event(event: EventData, options: EventOptions) -> bytes:
+    """``serialise(build_event(event, options))`` without building the component: the
+    same icalendar values and content lines, in the same order, and the same bytes
+    (tests/feeds/test_ical.py compares the two)."""
+    properties = event_properties(event, options)
+    out = [_BEGIN_EVENT]
+    for name in _event_order(tuple(properties)):
+        value = properties[name]
+        line = Contentline.from_parts(name, getattr(value, "params", None) or _NO_PARAMETERS, value)
+        out.append(fold(line.encode()))
+    alarm = build_alarm(event, options)
+    if alarm is not None:
+        out.append(serialise(alarm)[:-2])
+    out.append(_END_EVENT)
+    out.append(b"")
+    return b"\r\n".join(out)
+
+
 class EventCache:
     """Serialised VEVENTs keyed by (snapshot, options); least recently used go first."""
 
@@ -277,7 +321,7 @@ class EventCache:
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        data = serialise(build_event(event, options))
+        data = serialise_event(event, options)
         with self._lock:
             self.misses += 1
             self._items[key] = data

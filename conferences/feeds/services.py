@@ -635,32 +635,47 @@ def current_counters() -> tuple[int, int]:
     Calendar clients poll hourly; a change reaching this process up to a second later
     costs nothing, and spares a database round trip on every cached answer.
     """
-    store = caches()
-    ttl = float(current_app.config.get("FEED_COUNTER_TTL_SECONDS", 1.0))
-    now = time.monotonic()
-    if store.counters is None or now - store.counters_checked_at >= ttl:
+    counters = _counters_in_memory()
+    if counters is None:
         with _autocommit_engine().connect() as connection:
             values = dict(connection.execute(_COUNTERS).all())
-        store.counters = (values.get(SCHEDULE) or 0, values.get(FEED_SETTINGS) or 0)
-        store.counters_checked_at = now
+        store = caches()
+        store.counters = counters = (values.get(SCHEDULE) or 0, values.get(FEED_SETTINGS) or 0)
+        store.counters_checked_at = time.monotonic()
+    return counters
+
+
+def _counters_in_memory() -> tuple[int, int] | None:
+    """The counters if read less than FEED_COUNTER_TTL_SECONDS ago, else None."""
+    store = caches()
+    ttl = float(current_app.config.get("FEED_COUNTER_TTL_SECONDS", 1.0))
+    if store.counters is None or time.monotonic() - store.counters_checked_at >= ttl:
+        return None
     return store.counters
 
 
 def subscribers(counters: tuple[int, int]) -> dict[str, Subscriber]:
     """Active subscriptions by token hash, read again when a counter moves (a reset,
     a new address, a reminder change, a roster change) or after a minute."""
+    found = _subscribers_in_memory(counters)
+    if found is None:
+        with _autocommit_engine().connect() as connection:
+            rows = connection.execute(_SUBSCRIBERS).all()
+        store = caches()
+        store.subscribers = found = {row[0]: Subscriber(*row[1:]) for row in rows}
+        store.subscribers_key = counters
+        store.subscribers_loaded_at = time.monotonic()
+    return found
+
+
+def _subscribers_in_memory(counters: tuple[int, int]) -> dict[str, Subscriber] | None:
     store = caches()
-    now = time.monotonic()
     if (
         store.subscribers is None
         or store.subscribers_key != counters
-        or now - store.subscribers_loaded_at > SUBSCRIBERS_MAX_AGE_SECONDS
+        or time.monotonic() - store.subscribers_loaded_at > SUBSCRIBERS_MAX_AGE_SECONDS
     ):
-        with _autocommit_engine().connect() as connection:
-            rows = connection.execute(_SUBSCRIBERS).all()
-        store.subscribers = {row[0]: Subscriber(*row[1:]) for row in rows}
-        store.subscribers_key = counters
-        store.subscribers_loaded_at = now
+        return None
     return store.subscribers
 
 
@@ -683,29 +698,19 @@ def personal_feed(token: str) -> FeedResult | None:
     sub = subscribers(counters).get(token_hash)
     if sub is None:
         return None
-    schedule_value = counters[0]
     first, last = feed_window()
     state = (sub.user_id, counters, sub.alarm_minutes, first)
-    store = caches()
-    memo = store.personal.get(token_hash)
-    if memo is not None and memo[0] == state:
-        rendered = memo[1]
-    else:
+    rendered = _remembered_rendering(token_hash, state)
+    if rendered is None:
         user = db.session.get(User, sub.user_id)
-        events = window_events(first, last, schedule_value)
+        events = window_events(first, last, counters[0])
         chosen = select_for_user(user, events, followed_series_ids(user.id))
         header = calendar_header(personal_calendar_name(), "Your conference sessions")
         rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last)
-        store.personal.put(token_hash, (state, rendered))
+        caches().personal.put(token_hash, (state, rendered))
 
     now = timeutil.now_utc()
-    changes: dict = {}
-    changed_at = sub.content_changed_at
-    if sub.content_etag != rendered.etag or changed_at is None:
-        changed_at = changes["content_changed_at"] = _next_second(now, changed_at)
-        changes["content_etag"] = rendered.etag
-    if sub.last_fetched_at is None or now - sub.last_fetched_at >= FETCH_STAMP_EVERY:
-        changes["last_fetched_at"] = now
+    changes = _subscription_changes(sub, rendered, now)
     if changes:
         db.session.execute(
             update(FeedSubscription)
@@ -714,7 +719,45 @@ def personal_feed(token: str) -> FeedResult | None:
         )
         for name, value in changes.items():
             setattr(sub, name, value)
-    return FeedResult(rendered, changed_at, wrote=bool(changes))
+    assert sub.content_changed_at is not None  # set by the changes when it was missing
+    return FeedResult(rendered, sub.content_changed_at, wrote=bool(changes))
+
+
+def personal_feed_from_memory(token: str) -> FeedResult | None:
+    """The answer ``personal_feed`` would give, when this process can give it without
+    touching the database (nothing to read, nothing to write); otherwise None, and the
+    caller takes the full path. Serves the polls of calendar clients (``fastpath``)."""
+    counters = _counters_in_memory()
+    if counters is None:
+        return None
+    known = _subscribers_in_memory(counters)
+    token_hash = hash_token(token)
+    sub = known.get(token_hash) if known is not None else None
+    if sub is None:
+        return None
+    state = (sub.user_id, counters, sub.alarm_minutes, feed_window()[0])
+    rendered = _remembered_rendering(token_hash, state)
+    if rendered is None or _subscription_changes(sub, rendered, timeutil.now_utc()):
+        return None
+    assert sub.content_changed_at is not None  # no changes pending: it is set
+    return FeedResult(rendered, sub.content_changed_at)
+
+
+def _remembered_rendering(token_hash: str, state: tuple) -> Rendered | None:
+    memo = caches().personal.get(token_hash)
+    return memo[1] if memo is not None and memo[0] == state else None
+
+
+def _subscription_changes(sub: Subscriber, rendered: Rendered, now: datetime) -> dict:
+    """What to write to the subscription row: a new content version (with the second
+    it changed, for Last-Modified) and the hourly fetch stamp."""
+    changes: dict = {}
+    if sub.content_etag != rendered.etag or sub.content_changed_at is None:
+        changes["content_changed_at"] = _next_second(now, sub.content_changed_at)
+        changes["content_etag"] = rendered.etag
+    if sub.last_fetched_at is None or now - sub.last_fetched_at >= FETCH_STAMP_EVERY:
+        changes["last_fetched_at"] = now
+    return changes
 
 
 def _public_result(identity: str, rendered: Rendered) -> FeedResult:

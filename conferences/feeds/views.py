@@ -7,7 +7,6 @@ from functools import wraps
 import segno
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -17,23 +16,29 @@ from flask import (
 )
 from flask.globals import request_ctx
 from flask_login import current_user
-from werkzeug.http import http_date
+from werkzeug.wrappers import Response
 
 from conferences.auth.policy import permission_required
-from conferences.extensions import db
+from conferences.extensions import db, limiter
 from conferences.feeds import services
+from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, feed_answer
 from conferences.feeds.forms import ALARM_LABELS, AlarmForm, FollowForm, ResetTokenForm
 from conferences.schedule.models import Series
 
 bp = Blueprint("feeds", __name__)
 
-CALENDAR_TYPE = "text/calendar; charset=utf-8"
-PRIVATE_CACHE = "private, max-age=300"
-PUBLIC_CACHE = "public, max-age=300"
-
 
 # ---------------------------------------------------------------------------
 # Feeds
+
+FEED_ENDPOINTS = frozenset({"feeds.personal_feed", "feeds.series_feed", "feeds.session_ics"})
+
+
+@limiter.request_filter
+def _feeds_skip_rate_limits() -> bool:
+    """No limit applies to feeds (there is no password to guess: the token has 256
+    bits), so calendar clients polling all day skip the limiter's bookkeeping."""
+    return request.endpoint in FEED_ENDPOINTS
 
 
 def cookieless(view):
@@ -59,48 +64,25 @@ def _not_found() -> Response:
     return Response("Not found\n", status=404, mimetype="text/plain")
 
 
-def _accepts_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0
-
-
-def _is_not_modified(result: services.FeedResult) -> bool:
-    """If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2)."""
-    rendered = result.rendered
-    if request.if_none_match:
-        if request.if_none_match.star_tag:
-            return True
-        return any(
-            request.if_none_match.contains_weak(tag) for tag in (rendered.etag, rendered.gzip_etag)
-        )
-    since = request.if_modified_since
-    return since is not None and result.last_modified.replace(microsecond=0) <= since
-
-
 def feed_response(
     result: services.FeedResult | None, cache_control: str, filename: str | None = None
 ) -> Response:
-    """The calendar bytes with validators, 304 when the client has them, gzip if accepted."""
+    """The answer of ``answers.feed_answer`` to this request, as a response."""
     if result is None:
         return _not_found()
-    rendered = result.rendered
-    gzipped = _accepts_gzip()
-    headers = {
-        "ETag": f'"{rendered.gzip_etag if gzipped else rendered.etag}"',
-        "Last-Modified": http_date(result.last_modified),
-        "Cache-Control": cache_control,
-        "Vary": "Accept-Encoding",
-    }
-    if _is_not_modified(result):
-        response = Response(status=304, headers=headers)
-        del response.headers["Content-Type"]
-        return response
-    if gzipped:
-        headers["Content-Encoding"] = "gzip"
-    if filename:
-        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return Response(
-        rendered.gzipped if gzipped else rendered.body, headers=headers, content_type=CALENDAR_TYPE
+    headers = request.headers
+    answer = feed_answer(
+        result,
+        accept_encoding=headers.get("Accept-Encoding"),
+        if_none_match=headers.get("If-None-Match"),
+        if_modified_since=headers.get("If-Modified-Since"),
+        cache_control=cache_control,
+        filename=filename,
     )
+    response = Response(answer.body, status=answer.status, headers=answer.headers)
+    if answer.status == 304:
+        del response.headers["Content-Type"]  # werkzeug adds a default one
+    return response
 
 
 @bp.get("/feeds/<token>.ics")

@@ -1,0 +1,68 @@
+"""Answer calendar polls from memory, before Flask builds a request.
+
+Calendar clients poll every personal feed all day, and almost every poll finds the same
+content: a 304, or the same cached bytes. Flask's request machinery (cookie session,
+sign-in, rate limiter, CSRF, URL routing, hooks) costs more than the answer itself.
+This WSGI middleware answers a ``GET``/``HEAD /feeds/<token>.ics`` when
+``services.personal_feed_from_memory`` can, with the same ``answers.feed_answer`` and
+security headers as the view, and hands everything else (first polls, changed content,
+unknown tokens, hourly fetch stamps, database reads) to the Flask app unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from werkzeug.http import HTTP_STATUS_CODES
+
+from conferences.feeds import services
+from conferences.feeds.answers import PRIVATE_CACHE, feed_answer
+from conferences.security import SECURITY_HEADERS
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
+
+PREFIX = "/feeds/"
+SUFFIX = ".ics"
+
+
+def personal_feed_token(environ: WSGIEnvironment) -> str | None:
+    """The token of a ``GET``/``HEAD /feeds/<token>.ics`` request, else None."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    path = environ.get("PATH_INFO", "")
+    if not (path.startswith(PREFIX) and path.endswith(SUFFIX)):
+        return None
+    token = path[len(PREFIX) : -len(SUFFIX)]
+    # Series feeds live under /feeds/series/; tokens are URL-safe base64.
+    if not token or "/" in token or "\x00" in token:
+        return None
+    return token
+
+
+class FeedFastPath:
+    """``app.wsgi_app = FeedFastPath(app, app.wsgi_app)``."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        token = personal_feed_token(environ)
+        if token is not None:
+            with self.app.app_context():
+                result = services.personal_feed_from_memory(token)
+            if result is not None:
+                answer = feed_answer(
+                    result,
+                    accept_encoding=environ.get("HTTP_ACCEPT_ENCODING"),
+                    if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+                    if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+                    cache_control=PRIVATE_CACHE,
+                )
+                status = f"{answer.status} {HTTP_STATUS_CODES[answer.status]}"
+                start_response(status, [*answer.headers, *SECURITY_HEADERS])
+                return [] if environ["REQUEST_METHOD"] == "HEAD" else [answer.body]
+        return self.wsgi_app(environ, start_response)

@@ -1,0 +1,177 @@
+"""Polls answered from memory before Flask: same answers as the view, and only when safe."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from flask import request_started
+from sqlalchemy import select
+
+from conferences.extensions import db
+from conferences.feeds import services
+from conferences.feeds.fastpath import personal_feed_token
+from conferences.feeds.models import FeedSubscription
+
+from .conftest import parse
+
+
+@pytest.fixture
+def through_flask(app):
+    """``with through_flask() as seen: ...``: ``seen`` lists the requests Flask dispatched."""
+
+    @contextmanager
+    def watching():
+        seen: list[str] = []
+
+        def record(_sender, **_extra):
+            from flask import request
+
+            seen.append(request.path)
+
+        request_started.connect(record, app)
+        try:
+            yield seen
+        finally:
+            request_started.disconnect(record, app)
+
+    return watching
+
+
+@pytest.fixture
+def subscribed(app, app_ctx, make_resident, make_session, feed_url, fetch, changed):
+    """A resident's feed with two sessions, fetched once (so it is rendered and stamped)."""
+    resident = make_resident(pgy=1)
+    make_session(on=date(2026, 11, 10), title="Heart failure")
+    make_session(on=date(2026, 11, 12), title="Sepsis")
+    changed()
+    url = feed_url(resident)
+    assert fetch(url).status_code == 200
+    return resident, url
+
+
+def _comparable(response) -> tuple:
+    headers = sorted((k, v) for k, v in response.headers.items() if k != "Date")
+    return response.status_code, headers, response.data
+
+
+VARIANTS = [
+    {},
+    {"Accept-Encoding": "gzip"},
+    {"If-None-Match": None},  # filled with the feed's ETag
+    {"If-Modified-Since": None},  # filled with its Last-Modified
+]
+
+
+@pytest.mark.parametrize("variant", range(len(VARIANTS)))
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_answers_from_memory_equal_the_views(
+    app, client, subscribed, through_flask, variant, method
+):
+    _resident, url = subscribed
+    first = client.get(url)
+    headers = dict(VARIANTS[variant])
+    if "If-None-Match" in headers:
+        headers["If-None-Match"] = first.headers["ETag"]
+    if "If-Modified-Since" in headers:
+        headers["If-Modified-Since"] = first.headers["Last-Modified"]
+
+    # Counters read on every request: the view answers.
+    with through_flask() as seen:
+        by_view = client.open(url, method=method, headers=headers)
+    assert seen == [url]
+
+    # Counters fresh in memory: answered before Flask, identically.
+    app.config["FEED_COUNTER_TTL_SECONDS"] = 60
+    client.get(url)  # reads the counters once
+    with through_flask() as seen:
+        from_memory = client.open(url, method=method, headers=headers)
+    assert seen == []
+    assert _comparable(from_memory) == _comparable(by_view)
+    expected_status = 304 if {"If-None-Match", "If-Modified-Since"} & set(headers) else 200
+    assert from_memory.status_code == expected_status
+    assert from_memory.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in from_memory.headers
+
+
+def test_memory_answer_parses_as_the_feed(app, client, subscribed, through_flask):
+    _resident, url = subscribed
+    app.config["FEED_COUNTER_TTL_SECONDS"] = 60
+    client.get(url)
+    with through_flask() as seen:
+        response = client.get(url)
+    assert seen == []
+    titles = sorted(str(e["SUMMARY"]) for e in parse(response.data).walk("VEVENT"))
+    assert [t.split(": ", 1)[1] for t in titles] == ["Heart failure", "Sepsis"]
+
+
+def test_unknown_and_reset_tokens_go_to_the_view_and_get_404(
+    app, client, subscribed, through_flask
+):
+    resident, url = subscribed
+    app.config["FEED_COUNTER_TTL_SECONDS"] = 60
+    client.get(url)
+    with through_flask() as seen:
+        assert client.get("/feeds/not-a-token.ics").status_code == 404
+    assert seen == ["/feeds/not-a-token.ics"]
+
+    services.reset_token(resident)
+    db.session.commit()
+    with through_flask() as seen:
+        assert client.get(url).status_code == 404
+    assert seen == [url]
+
+
+def test_hourly_fetch_stamp_is_written_by_the_view(app, client, clock, subscribed, through_flask):
+    resident, url = subscribed
+    app.config["FEED_COUNTER_TTL_SECONDS"] = 60
+    client.get(url)
+    stamp = db.session.scalar(
+        select(FeedSubscription.last_fetched_at).where(FeedSubscription.user_id == resident.id)
+    )
+
+    clock.advance(minutes=30)
+    with through_flask() as seen:
+        client.get(url)
+    assert seen == []
+
+    clock.advance(minutes=31)  # an hour since the stamp: the view writes a new one
+    with through_flask() as seen:
+        assert client.get(url).status_code == 200
+    assert seen == [url]
+    db.session.expire_all()
+    new_stamp = db.session.scalar(
+        select(FeedSubscription.last_fetched_at).where(FeedSubscription.user_id == resident.id)
+    )
+    assert new_stamp > stamp
+
+    with through_flask() as seen:  # stamped: back to memory
+        client.get(url)
+    assert seen == []
+
+
+def test_other_methods_reach_the_view(app, client, subscribed, through_flask):
+    _resident, url = subscribed
+    app.config["FEED_COUNTER_TTL_SECONDS"] = 60
+    client.get(url)
+    with through_flask() as seen:
+        assert client.post(url).status_code == 405
+    assert seen == [url]
+
+
+@pytest.mark.parametrize(
+    ("path", "token"),
+    [
+        ("/feeds/abc_DEF-123.ics", "abc_DEF-123"),
+        ("/feeds/series/grand-rounds.ics", None),
+        ("/feeds/.ics", None),
+        ("/feeds/abc.ics/extra", None),
+        ("/feeds/abc.ICS", None),
+        ("/sessions/abc.ics", None),
+        ("/my-calendar", None),
+    ],
+)
+def test_personal_feed_token_recognises_only_personal_feeds(path, token):
+    assert personal_feed_token({"REQUEST_METHOD": "GET", "PATH_INFO": path}) == token
+    assert personal_feed_token({"REQUEST_METHOD": "POST", "PATH_INFO": path}) is None
