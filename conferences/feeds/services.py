@@ -22,12 +22,11 @@ import base64
 import gzip
 import hashlib
 import hmac
-import math
 import secrets
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from threading import Lock
 
@@ -576,13 +575,15 @@ def render(
     return rendered
 
 
-def _next_second(at: datetime, after: datetime | None) -> datetime:
-    """``at`` rounded up to a whole second, and later than ``after`` (HTTP dates have
-    one-second resolution, so a new version must never share its predecessor's date)."""
-    rounded = datetime.fromtimestamp(math.ceil(at.timestamp()), tz=UTC)
-    if after is not None and rounded <= after:
-        rounded = after.replace(microsecond=0) + timedelta(seconds=1)
-    return rounded
+def _version_date(at: datetime, after: datetime | None) -> datetime:
+    """The Last-Modified of a version made at ``at``: its whole second, never later
+    than the answer's Date, and later than the previous version's ``after`` (HTTP dates
+    have one-second resolution, and If-Modified-Since must tell the two apart). Only
+    two changes within one second put the second one's date up to a second ahead."""
+    whole = at.replace(microsecond=0)
+    if after is not None and whole <= after:
+        whole = after.replace(microsecond=0) + timedelta(seconds=1)
+    return whole
 
 
 def personal_calendar_name() -> str:
@@ -753,7 +754,7 @@ def _subscription_changes(sub: Subscriber, rendered: Rendered, now: datetime) ->
     it changed, for Last-Modified) and the hourly fetch stamp."""
     changes: dict = {}
     if sub.content_etag != rendered.etag or sub.content_changed_at is None:
-        changes["content_changed_at"] = _next_second(now, sub.content_changed_at)
+        changes["content_changed_at"] = _version_date(now, sub.content_changed_at)
         changes["content_etag"] = rendered.etag
     if sub.last_fetched_at is None or now - sub.last_fetched_at >= FETCH_STAMP_EVERY:
         changes["last_fetched_at"] = now
@@ -767,7 +768,7 @@ def _public_result(identity: str, rendered: Rendered) -> FeedResult:
     known = store.since.get(identity)
     if known is not None and known[0] == rendered.etag:
         return FeedResult(rendered, known[1])
-    since = _next_second(timeutil.now_utc(), known[1] if known else None)
+    since = _version_date(timeutil.now_utc(), known[1] if known else None)
     store.since.put(identity, (rendered.etag, since))
     return FeedResult(rendered, since)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from datetime import date, time, timedelta
 
-from werkzeug.http import parse_date
+from werkzeug.http import http_date, parse_date
 
 from conferences import timeutil
 from conferences.extensions import db
@@ -87,6 +87,27 @@ def test_validators_change_exactly_when_content_changes(
     assert third.headers["ETag"] != first.headers["ETag"]
     assert parse_date(third.headers["Last-Modified"]) > parse_date(first.headers["Last-Modified"])
     assert parse(third.data).walk("VEVENT") == []
+
+
+def test_last_modified_is_never_after_the_answer_yet_tells_versions_apart(
+    app_ctx, clock, make_resident, make_session, feed_url, fetch, changed
+):
+    intern = make_resident(pgy=1)
+    session = make_session(on=date(2026, 11, 10), audience={"pgy": [1]})
+    clock.advance(microseconds=600_000)  # the change lands mid-second
+    changed()
+    url = feed_url(intern)
+    first = parse_date(fetch(url).headers["Last-Modified"])
+    assert first <= timeutil.now_utc()  # RFC 9110 8.8.2.1: not later than Date
+
+    # Another change within the same second still gets a later date.
+    clock.advance(microseconds=200_000)
+    session.title = "Renamed"
+    session.revision += 1
+    changed()
+    second = parse_date(fetch(url).headers["Last-Modified"])
+    assert second > first
+    assert fetch(url, **{"If-Modified-Since": http_date(first)}).status_code == 200
 
 
 def test_head(app_ctx, make_resident, make_session, feed_url, client, changed):
