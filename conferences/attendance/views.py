@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 
 import segno
 from flask import (
@@ -320,6 +321,12 @@ def roster(public_id: str):
     """Who is expected, who came, who was late; manual marks and the audit trail."""
     session = _load_session(public_id)
     authorize("run_checkin", session)
+    return _roster_page(session, MarkForm())
+
+
+def _roster_page(session, form: MarkForm, selected: Collection[int] = (), status_code: int = 200):
+    """The roster with ``form`` as typed: a refused mark comes back with its reason,
+    choice and ticked residents, not an empty form."""
     data = services.roster(session)
     status = request.args.get("status", "")
     if status not in (*services.STATUSES, "flagged"):
@@ -341,14 +348,16 @@ def roster(public_id: str):
             walk_ins=walk_ins,
             status=status,
             search=search,
-            form=MarkForm(),
+            form=form,
+            selected=set(selected),
             flag_form=ClearFlagForm(),
             history=services.session_history(session),
             window=services.window(session),
             statuses=services.STATUSES,
             session_url=session_page_url(session),
             session_on=timeutil.local_date(session.starts_at),
-        )
+        ),
+        status_code,
     )
 
 
@@ -372,25 +381,25 @@ def mark_attendance(public_id: str):
         status=request.args.get("status") or None,
         q=request.args.get("q") or None,
     )
+    ticked = real_ids(form.resident_ids.data or [])
+
+    def refused(message: str):
+        db.session.rollback()
+        flash("The marks were not saved: " + message, "danger")
+        return _roster_page(session, form, ticked, 422)
+
     if not form.validate_on_submit():
-        flash("The marks could not be saved: " + _form_errors(form), "danger")
-        return redirect(back, 303)
+        return refused(_form_errors(form))
     single = _parse_single(request.form.get("single", ""))
     if request.form.get("single") and single is None:
         abort(400)
-    ids, mark = (
-        ([single[0]], single[1])
-        if single
-        else (real_ids(form.resident_ids.data or []), form.mark.data)
-    )
+    ids, mark = ([single[0]], single[1]) if single else (ticked, form.mark.data)
     try:
         changed = services.set_marks(
             session, ids or [], mark or "", actor=current_user, reason=form.reason.data or ""
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(back, 303)
+        return refused(error.message)
     db.session.commit()
     label = services.MARK_LABELS[mark].lower()
     if changed:
@@ -420,7 +429,10 @@ def clear_flag(public_id: str, resident_id: int):
 
 
 def _form_errors(form) -> str:
-    return "; ".join(f"{name}: {', '.join(errs)}" for name, errs in form.errors.items())
+    return "; ".join(
+        f"{form[name].label.text if name in form else name}: {' '.join(errs)}"
+        for name, errs in form.errors.items()
+    )
 
 
 # ----------------------------------------------------------------------------- claims

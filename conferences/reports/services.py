@@ -18,6 +18,7 @@ from sqlalchemy import select
 from conferences import timeutil
 from conferences.attendance import rules
 from conferences.attendance.excusals import excusals_of
+from conferences.dbutil import parse_id
 from conferences.extensions import db
 from conferences.notifications.services import send
 from conferences.people.models import Firm, Role, Track, User, UserRole
@@ -39,22 +40,6 @@ class Filters:
     def default(cls) -> Filters:
         start_on, end_on = timeutil.academic_year_bounds(timeutil.current_academic_year())
         return cls(start_on, end_on)
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> Filters:
-        """Read filters from a query string; anything unreadable falls back to the default."""
-        default = cls.default()
-        start_on = _parse_date(args.get("start")) or default.start_on
-        end_on = _parse_date(args.get("end")) or default.end_on
-        if end_on < start_on:
-            start_on, end_on = end_on, start_on
-        return cls(
-            start_on,
-            end_on,
-            firm_id=_parse_int(args.get("firm")),
-            pgy=_parse_int(args.get("pgy")),
-            series_id=_parse_int(args.get("series")),
-        )
 
     def to_args(self) -> dict[str, str]:
         args = {"start": self.start_on.isoformat(), "end": self.end_on.isoformat()}
@@ -78,19 +63,60 @@ class Filters:
         return f"{self.start_on.isoformat()} to {self.end_on.isoformat()}"
 
 
-def _parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class FilterReading:
+    filters: Filters
+    # What could not be used as typed, in words, with what is shown instead.
+    problems: tuple[str, ...] = ()
 
 
-def _parse_int(value: str | None) -> int | None:
-    if value is None or not str(value).strip().isdigit():
-        return None
-    return int(value)
+FILTER_LABELS = {"start": "From", "end": "To", "firm": "Firm", "pgy": "Class", "series": "Series"}
+
+
+def read_filters(args: Mapping[str, str]) -> FilterReading:
+    """Filters from a query string. Nothing unreadable is used silently: each value that
+    cannot be read is reported, and the report falls back to the default for it."""
+    default = Filters.default()
+    problems: list[str] = []
+
+    def read_date(name: str, fallback: date) -> date:
+        value = (args.get(name) or "").strip()
+        if not value:
+            return fallback
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            problems.append(
+                f"{FILTER_LABELS[name]}: “{value[:40]}” is not a date (use YYYY-MM-DD); "
+                f"showing {fallback.isoformat()}."
+            )
+            return fallback
+
+    def read_number(name: str) -> int | None:
+        value = (args.get(name) or "").strip()
+        if not value:
+            return None
+        number = parse_id(value)
+        if number is None:
+            problems.append(f"{FILTER_LABELS[name]}: “{value[:40]}” is not one of the choices.")
+        return number
+
+    start_on = read_date("start", default.start_on)
+    end_on = read_date("end", default.end_on)
+    if end_on < start_on:
+        problems.append(
+            f"“To” ({end_on.isoformat()}) is before “From” ({start_on.isoformat()}); "
+            "showing the range the other way round."
+        )
+        start_on, end_on = end_on, start_on
+    filters = Filters(
+        start_on,
+        end_on,
+        firm_id=read_number("firm"),
+        pgy=read_number("pgy"),
+        series_id=read_number("series"),
+    )
+    return FilterReading(filters, tuple(problems))
 
 
 # --------------------------------------------------------------------------- tables

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from conferences import timeutil
@@ -26,8 +35,29 @@ def rate_percent(value) -> str:
     return services.percent(value)
 
 
+def _reading() -> services.FilterReading:
+    """This request's filters, read once (kept on the request: ``g`` can outlive it)."""
+    reading = request.environ.get("conferences.report_filters")
+    if reading is None:
+        reading = request.environ["conferences.report_filters"] = services.read_filters(
+            request.args
+        )
+        for problem in reading.problems:  # said once, at the top of the page
+            flash(problem, "warning")
+    return reading
+
+
 def _filters() -> services.Filters:
-    return services.Filters.from_args(request.args)
+    return _reading().filters
+
+
+def _export_filters() -> services.Filters:
+    """A download with filters that cannot be read is refused (400) rather than holding
+    other data than was asked for."""
+    reading = services.read_filters(request.args)
+    if reading.problems:
+        abort(400, " ".join(reading.problems))
+    return reading.filters
 
 
 def _filter_form(filters: services.Filters) -> ReportFilterForm:
@@ -157,7 +187,7 @@ def export(name: str, fmt: str):
     """Any report table as CSV or Excel, with the filters in the address applied."""
     if name not in (*TABLES, "overview") or fmt not in FORMATS:
         abort(404)
-    filters = _filters()
+    filters = _export_filters()
     if name == "coverage":
         tables = [services.coverage_table(filters)]
     else:
@@ -246,7 +276,7 @@ def my_attendance():
 def _resident_export(resident: User, name: str, fmt: str):
     if fmt not in FORMATS or name not in ("detail", "excusals"):
         abort(404)
-    filters = _filters()
+    filters = _export_filters()
     report = services.resident_report(resident, filters)
     table = report.table if name == "detail" else services.excusal_table(report)
     stem = f"attendance-{resident.email.split('@')[0]}-{name}-{filters.start_on}-{filters.end_on}"

@@ -240,3 +240,38 @@ def test_roster_says_why_a_resident_is_excused_and_is_light_on_a_phone(
     assert gzip.decompress(zipped.data).decode().count("data-resident-id=") == page.text.count(
         "data-resident-id="
     )
+
+
+def test_refused_marks_come_back_as_typed_and_write_nothing(
+    client, auth, live_session, make_resident, make_user, coordinator
+):
+    session = live_session()
+    a = make_resident()
+    faculty = make_user(roles=("faculty",))
+    db.session.commit()
+    auth.login(coordinator.email)
+    url = f"/sessions/{session.public_id}/roster/marks"
+
+    # Nobody ticked: the reason typed is still there.
+    response = client.post(url, data={"mark": "excused", "reason": "Away at the retreat"})
+    assert response.status_code == 422
+    assert "Select at least one resident." in response.text
+    assert 'value="Away at the retreat"' in response.text
+    assert '<option selected value="excused">' in response.text
+
+    # A ticked resident next to someone who cannot be marked: the ticks stay.
+    response = client.post(
+        url, data={"resident_ids": [a.id, faculty.id], "mark": "present", "reason": "Sheet"}
+    )
+    assert response.status_code == 422
+    assert "Only residents can be marked." in response.text
+    assert f'value="{a.id}" aria-label="Select {a.name}" checked' in response.text
+
+    # Too long a reason fails validation, with the field's label in the message.
+    response = client.post(
+        url, data={"resident_ids": [a.id], "mark": "present", "reason": "x" * 501}
+    )
+    assert response.status_code == 422
+    assert "Reason (optional):" in response.text
+    assert db.session.scalars(select(Attendance)).first() is None
+    assert db.session.scalars(select(AttendanceChange)).first() is None

@@ -490,3 +490,33 @@ def test_rates_just_under_the_threshold_never_read_as_reaching_it(app_ctx):
     assert charts._percent(0.698) == "69 %"
     assert exports._csv_cell(0.6996, "percent") == "69.9"
     assert exports._csv_cell(0.29, "percent") == "29.0"
+
+
+def test_unreadable_filters_are_reported_not_silently_replaced(client, auth, make_user):
+    reading = services.read_filters(
+        {"start": "2026-13-01", "end": "2026-06-01", "firm": "²", "pgy": "9999999999999"}
+    )
+    default = services.Filters.default()
+    # The default start (1 July) is after the end typed: the two are swapped, and said so.
+    assert reading.filters.start_on == date(2026, 6, 1)
+    assert reading.filters.end_on == default.start_on
+    assert (reading.filters.firm_id, reading.filters.pgy) == (None, None)
+    assert len(reading.problems) == 4
+    assert "“2026-13-01” is not a date" in reading.problems[0]
+    assert services.read_filters({"start": "2026-09-01", "end": "2026-10-01"}).problems == ()
+
+    _login_coordinator(client, auth, make_user)
+    page = client.get("/reports?start=2026-13-01&end=2027-06-30")
+    assert page.status_code == 200
+    assert "From: “2026-13-01” is not a date (use YYYY-MM-DD)" in page.text
+    assert page.text.count("is not a date") == 1  # said once, however often filters are read
+    assert "is not a date" not in client.get("/reports").text  # not carried to the next page
+
+    reversed_range = client.get("/reports/residents?start=2027-06-30&end=2026-07-01")
+    assert "is before “From”" in reversed_range.text
+
+    # A download holds exactly what was asked for, or nothing.
+    export = client.get("/reports/export/residents.csv?start=2026-13-01")
+    assert export.status_code == 400
+    assert "is not a date" in export.text
+    assert "is not a date" not in client.get("/reports").text
