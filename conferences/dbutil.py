@@ -27,6 +27,15 @@ def parse_id(value: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+# Further than any list goes; a larger page would overflow the OFFSET.
+MAX_PAGE = 100_000
+
+
+def page_number(value: str | None) -> int:
+    """A ``?page=`` value: a whole number from 1 to MAX_PAGE, else page 1."""
+    return min(parse_id(value or "") or 1, MAX_PAGE)
+
+
 def real_ids(values) -> list[int]:
     """Keep only numbers that can be row ids (others cannot match anything)."""
     return [v for v in values if isinstance(v, int) and 0 < v <= MAX_ID]

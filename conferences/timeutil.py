@@ -46,6 +46,15 @@ def frozen(at: datetime) -> Iterator[None]:
         set_clock(previous)
 
 
+# The dates the program may use: far outside, converting to UTC or stepping a day overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+OUT_OF_RANGE = "Choose a date between 1900 and 2199."
+
+
+def in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 @lru_cache(maxsize=16)
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)

@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     def load_user(user_id: str):
         from conferences.people.models import User
 
-        if not user_id.isdigit():
+        if not (user_id.isascii() and user_id.isdigit()):
             return None
         return db.session.get(User, int(user_id))
 

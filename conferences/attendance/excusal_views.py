@@ -19,6 +19,7 @@ from conferences.attendance.excusal_forms import (
 )
 from conferences.attendance.models import Excusal
 from conferences.auth.policy import permission_required
+from conferences.dbutil import parse_id
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
@@ -166,8 +167,9 @@ def grant():
     form.resident.choices = choices(
         (u.id, u.name) for u in active_residents() if u.id != current_user.id
     )
-    if request.method == "GET" and request.args.get("resident", "").isdigit():
-        form.resident.data = int(request.args["resident"])
+    chosen = parse_id(request.args.get("resident", ""))
+    if request.method == "GET" and chosen is not None:
+        form.resident.data = chosen
     if form.validate_on_submit():
         resident = db.get_or_404(User, form.resident.data)
         try:

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
 from conferences.auth.policy import permission_required
+from conferences.dbutil import page_number
 from conferences.extensions import db
 from conferences.notifications.models import OutboxMessage
 
@@ -29,7 +30,7 @@ def outbox():
     if failed:
         query = query.where(OutboxMessage.error != "")
         count_query = count_query.where(OutboxMessage.error != "")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     total = db.session.scalar(count_query) or 0
     messages = list(
         db.session.scalars(

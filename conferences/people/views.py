@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from conferences import timeutil
 from conferences.auth.policy import permission_required
+from conferences.dbutil import page_number, parse_id
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.formutil import show_error
@@ -65,11 +66,16 @@ def list_users():
     filters = services.UserFilter(
         q=form.q.data or "",
         role=form.role.data if form.role.data in {r.value for r in Role} else "",
-        firm_id=form.firm_id.data if isinstance(form.firm_id.data, int) else None,
+        firm_id=parse_id(str(form.firm_id.data or "")),
         pgy=form.pgy.data if form.pgy.data in (1, 2, 3) else None,
         status=form.status.data if form.status.data in {"active", "inactive", "all"} else "active",
     )
-    page = db.paginate(services.users_query(filters), per_page=PER_PAGE, max_per_page=PER_PAGE)
+    page = db.paginate(
+        services.users_query(filters),
+        page=page_number(request.args.get("page")),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     filtered = any(k in args for k in ("q", "role", "firm_id", "pgy")) or filters.status != "active"
     return render_template(

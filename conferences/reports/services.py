@@ -84,13 +84,19 @@ def read_filters(args: Mapping[str, str]) -> FilterReading:
         if not value:
             return fallback
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             problems.append(
                 f"{FILTER_LABELS[name]}: “{value[:40]}” is not a date (use YYYY-MM-DD); "
                 f"showing {fallback.isoformat()}."
             )
             return fallback
+        if not timeutil.in_range(day):
+            problems.append(
+                f"{FILTER_LABELS[name]}: {timeutil.OUT_OF_RANGE} Showing {fallback.isoformat()}."
+            )
+            return fallback
+        return day
 
     def read_number(name: str) -> int | None:
         value = (args.get(name) or "").strip()

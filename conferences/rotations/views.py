@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from conferences import timeutil
 from conferences.auth.policy import authorize, can, permission_required
+from conferences.dbutil import parse_id
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
@@ -34,9 +35,10 @@ def _see_other(endpoint: str, **values):
 def _week_arg() -> date:
     value = request.args.get("week", "")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return timeutil.local_today()
+    return day if timeutil.in_range(day) else timeutil.local_today()
 
 
 def _index_page(type_form=None, import_form=None, status=200):
@@ -186,10 +188,10 @@ def _preview_page(form, preview, text: str, filename: str, status: int):
 @permission_required("manage_rotations")
 def choose_resident():
     """Jump from the resident picker to that resident's blocks."""
-    user_id = request.args.get("user_id", "")
-    if not user_id.isdigit():
+    user_id = parse_id(request.args.get("user_id", ""))
+    if user_id is None:
         return _see_other("rotations.index")
-    return _see_other("rotations.resident_blocks", user_id=int(user_id))
+    return _see_other("rotations.resident_blocks", user_id=user_id)
 
 
 def _resident_or_404(user_id: int) -> User:

@@ -19,7 +19,7 @@ from conferences.extensions import db
 from conferences.schedule import services
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, Kind, ScheduleImport, Series, Session
-from conferences.schedule.recurrence import FIRST_DAY, LAST_DAY
+from conferences.timeutil import in_range
 
 COLUMNS = ("date", "start", "end", "title", "kind", "series", "location", "audience", "required")
 REQUIRED_COLUMNS = ("date", "start", "end")
@@ -118,8 +118,9 @@ class _Lookups:
             low = token.lower()
             if low in ("", "all", "all residents", "everyone"):
                 continue
-            if low.startswith("pgy") and low[3:].lstrip("-").strip().isdigit():
-                level = int(low[3:].lstrip("-").strip())
+            digits = low[3:].lstrip("-").strip()
+            if low.startswith("pgy") and digits.isascii() and digits.isdigit():
+                level = int(digits)
                 if not 1 <= level <= 7:
                     raise ValueError(f"unknown PGY level “{token}”")
                 pgy.add(level)
@@ -211,7 +212,7 @@ def _row(line: int, values: dict, lookups: _Lookups, seen: dict) -> ImportRow:
             return None
 
     day = attempt(_parse_date, values["date"]) if values["date"] else None
-    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+    if day is not None and not in_range(day):
         problems.append(f"date {day} is not between 1900 and 2199")
         day = None
     if not values["date"]:

@@ -12,14 +12,13 @@ from datetime import date, datetime
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
 
+from conferences.timeutil import OUT_OF_RANGE, in_range
+
 WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
 MAX_YEARS = 2
-# The dates a schedule may use (far outside, converting to UTC can overflow).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
-OUT_OF_RANGE = "Choose a date between 1900 and 2199."
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Rule:
         found: list[tuple[str, str]] = [
             (name, OUT_OF_RANGE)
             for name, day in (("starts_on", self.starts_on), ("ends_on", self.ends_on))
-            if not FIRST_DAY <= day <= LAST_DAY
+            if not in_range(day)
         ]
         if not found and self.ends_on < self.starts_on:
             found.append(("ends_on", "The last date is before the first date."))

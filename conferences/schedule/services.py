@@ -35,7 +35,8 @@ from conferences.schedule.models import (
     new_checkin_secret,
     new_public_id,
 )
-from conferences.schedule.recurrence import FIRST_DAY, LAST_DAY, OUT_OF_RANGE, Rule
+from conferences.schedule.recurrence import Rule
+from conferences.timeutil import OUT_OF_RANGE, in_range
 
 __all__ = [
     "cancel_session",
@@ -264,7 +265,7 @@ def _common_problems(values: dict) -> list[tuple[str, str]]:
     if "kind" in values and values.get("kind") not in Kind._value2member_map_:
         problems.append(("kind", "Choose a kind of session."))
     day = values.get("day")
-    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+    if day is not None and not in_range(day):
         problems.append(("day", OUT_OF_RANGE))
     start, end = values.get("start_time"), values.get("end_time")
     if start is not None and end is not None and end <= start:
@@ -612,7 +613,7 @@ def move_session(
     """Move one session to another local day and time (and room). It keeps its own values."""
     if end_time <= start_time:
         raise DomainError("The end time must be after the start time.", field="end_time")
-    if not FIRST_DAY <= day <= LAST_DAY:
+    if not in_range(day):
         raise DomainError(OUT_OF_RANGE, field="day")
     starts_at, ends_at = instants(day, start_time, end_time)
     room = session.room if room is None else room.strip()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.auth.policy import permission_required
+from conferences.dbutil import parse_id
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.formutil import show_error
@@ -38,8 +39,6 @@ bp = Blueprint("schedule", __name__)
 VIEWS = ("week", "month", "list")
 LIST_DAYS = 28
 MAX_LIST_DAYS = 366
-# Dates a calendar URL may ask for; anything else falls back to the default (no overflow).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 @bp.app_template_filter("audience_words")
@@ -75,8 +74,8 @@ def _date_arg(name: str, default: date | None = None) -> date | None:
         day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
-    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-        return default
+    if day is not None and not timeutil.in_range(day):
+        return default  # a calendar URL far outside the program's dates: no overflow
     return day
 
 
@@ -171,8 +170,9 @@ def calendar():
     )
     if kind:
         sessions = [s for s in sessions if s.kind == kind]
-    if series_id.isdigit():
-        sessions = [s for s in sessions if s.series_id == int(series_id)]
+    chosen_series = parse_id(series_id)
+    if chosen_series is not None:
+        sessions = [s for s in sessions if s.series_id == chosen_series]
     if audience_token:
         sessions = [
             s for s in sessions if _audience_matches(Audience.from_json(s.audience), audience_token)
@@ -517,7 +517,7 @@ def generate_series(slug: str):
 def holidays():
     """The holiday calendar of an academic year: add days and blackout ranges."""
     year = request.args.get("year", timeutil.current_academic_year(), type=int)
-    if not FIRST_DAY.year <= year < LAST_DAY.year:
+    if not timeutil.FIRST_DAY.year <= year < timeutil.LAST_DAY.year:
         year = timeutil.current_academic_year()
     first, last = timeutil.academic_year_bounds(year)
     form = HolidayForm()

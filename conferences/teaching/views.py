@@ -26,6 +26,7 @@ from werkzeug.routing import BuildError
 
 from conferences import timeutil
 from conferences.auth.policy import authorize, can, permission_required
+from conferences.dbutil import parse_id
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices
@@ -183,7 +184,7 @@ def open_slots():
             start_on=form.start_on.data,
             end_on=form.end_on.data,
             kind=form.kind.data or "",
-            series_id=int(form.series_id.data) if (form.series_id.data or "").isdigit() else None,
+            series_id=parse_id(form.series_id.data or ""),
             role=form.role.data or "",
         )
     slots = services.open_slots(current_user, filters)
