@@ -121,6 +121,22 @@ class Series(db.Model):
         return KIND_LABELS.get(Kind(self.kind), self.kind)
 
 
+class SeriesRemovedDate(db.Model):
+    """A date of a series whose generated session was deleted: generating again leaves
+    it out (as an iCalendar EXDATE would) until a coordinator brings it back."""
+
+    __tablename__ = "series_removed_dates"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    removed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+
 class ScheduleImport(db.Model):
     """One applied schedule CSV, kept so the last import can be undone."""
 

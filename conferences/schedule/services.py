@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import g, has_request_context, request
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import joinedload
 
 from conferences import timeutil
+from conferences.dbutil import insert_ignoring_conflicts
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.program.services import bump_counter
@@ -29,6 +30,7 @@ from conferences.schedule.models import (
     TOPICS,
     Kind,
     Series,
+    SeriesRemovedDate,
     Session,
     SessionStatus,
     SessionTopic,
@@ -429,6 +431,7 @@ class GenerationResult:
     created: list[Session] = field(default_factory=list)
     skipped_holidays: list[tuple[date, str]] = field(default_factory=list)
     existing: int = 0
+    removed: list[date] = field(default_factory=list)
 
     @property
     def created_count(self) -> int:
@@ -443,11 +446,23 @@ class GenerationResult:
         text += f"; skipped {self.skipped_count} on holidays"
         if self.existing:
             text += f"; {self.existing} already existed"
+        if self.removed:
+            text += f"; left out {len(self.removed)} deleted date(s)"
         return text + "."
 
 
-def plan_generation(series: Series) -> tuple[list[date], list[tuple[date, str]], int]:
-    """What generating would do: (new dates, skipped holiday dates with names, existing)."""
+@dataclass(frozen=True)
+class GenerationPlan:
+    """What generating a series would do now."""
+
+    new: list[date]
+    skipped_holidays: list[tuple[date, str]]  # with the holiday's name
+    existing: int
+    removed: list[date]  # deleted occurrences, left out until brought back
+
+
+def plan_generation(series: Series) -> GenerationPlan:
+    """What generating would do: new dates, holidays and deleted dates left out."""
     rule = Rule.from_series(series)
     problems = rule.problems()
     _raise_first(problems)
@@ -456,25 +471,50 @@ def plan_generation(series: Series) -> tuple[list[date], list[tuple[date, str]],
     existing = set(
         db.session.scalars(select(Session.occurrence_on).where(Session.series_id == series.id))
     )
+    deleted = removed_dates(series)
     new: list[date] = []
     skipped: list[tuple[date, str]] = []
+    removed: list[date] = []
     already = 0
     for day in dates:
         if day in existing:
             already += 1
+        elif day in deleted:
+            removed.append(day)
         elif day in closed:
             skipped.append((day, closed[day]))
         else:
             new.append(day)
-    return new, skipped, already
+    return GenerationPlan(new, skipped, already, removed)
+
+
+def removed_dates(series: Series) -> set[date]:
+    return set(
+        db.session.scalars(
+            select(SeriesRemovedDate.day).where(SeriesRemovedDate.series_id == series.id)
+        )
+    )
+
+
+def restore_removed_date(series: Series, day: date, actor) -> bool:
+    """Let generating create ``day`` again; False if it was not left out."""
+    result = db.session.execute(
+        delete(SeriesRemovedDate).where(
+            SeriesRemovedDate.series_id == series.id, SeriesRemovedDate.day == day
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def generate_sessions(series: Series, actor) -> GenerationResult:
     """Create the series' missing sessions, skipping holidays. Running it again adds nothing."""
     if series.end_time <= series.start_time:
         raise DomainError("The end time must be after the start time.", field="end_time")
-    new, skipped, already = plan_generation(series)
-    result = GenerationResult(skipped_holidays=skipped, existing=already)
+    plan = plan_generation(series)
+    new = plan.new
+    result = GenerationResult(
+        skipped_holidays=plan.skipped_holidays, existing=plan.existing, removed=plan.removed
+    )
     if not new:
         db.session.flush()
         return result
@@ -681,6 +721,16 @@ def delete_session(session: Session, actor) -> None:
     if found:
         raise DomainError(f"This session has {', '.join(found)}; cancel it instead of deleting it.")
     signals.session_changed.send(session, change="deleted", actor=actor)
+    if session.series_id is not None and session.occurrence_on is not None:
+        # Remember the date, or generating the series again would bring the session back.
+        db.session.execute(
+            insert_ignoring_conflicts(SeriesRemovedDate).values(
+                series_id=session.series_id,
+                day=session.occurrence_on,
+                removed_at=timeutil.now_utc(),
+                removed_by_id=getattr(actor, "id", None),
+            )
+        )
     db.session.delete(session)
     db.session.flush()
     bump_counter()

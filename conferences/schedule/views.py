@@ -509,6 +509,27 @@ def generate_series(slug: str):
     return _see_other("schedule.edit_series", slug=slug)
 
 
+@bp.post("/series/<slug>/removed-dates/<day>/restore")
+@permission_required("manage_schedule")
+def restore_series_date(slug: str, day: str):
+    """Let generating create a deleted date of the series again."""
+    series = _load_series(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        chosen = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if not services.restore_removed_date(series, chosen, current_user):
+        abort(404)
+    db.session.commit()
+    flash(
+        f"{chosen.strftime('%a %d %b %Y')} will be created the next time you generate.",
+        "success",
+    )
+    return _see_other("schedule.edit_series", slug=slug)
+
+
 # ---------------------------------------------------------------- holidays
 
 

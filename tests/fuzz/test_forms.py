@@ -116,6 +116,7 @@ def objects(program, make_session):
         "slot_id": slot.id,
         "claim_id": claim.id,
         "excusal_id": excusal.id,
+        "day": "2026-11-11",
     }
     return Objects(program, values, {"teaching.give_feedback": {"public_id": past.public_id}})
 

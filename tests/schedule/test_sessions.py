@@ -160,3 +160,53 @@ def test_one_off_session_and_lookups(app_ctx, clock, coordinator, changes):
         services.sessions_between(start, start + timedelta(hours=3), include_cancelled=False) == []
     )
     assert changes[0][1] == "created"
+
+
+def test_deleted_occurrence_stays_out_of_later_generations_until_brought_back(
+    generated, coordinator, client, auth
+):
+    series, sessions = generated
+    gone = sessions[3]
+    day = gone.occurrence_on
+    services.delete_session(gone, coordinator)
+    db.session.commit()
+
+    plan = services.plan_generation(series)
+    assert plan.new == []
+    assert plan.removed == [day]
+    again = services.generate_sessions(series, actor=None)
+    assert again.created == []
+    assert "left out 1 deleted date(s)" in again.summary()
+    assert day not in {s.occurrence_on for s in db.session.scalars(select(Session))}
+
+    # The series page lists the date with a way back; bringing it back lets it generate.
+    auth.login(coordinator.email)
+    page = client.get(f"/series/{series.slug}")
+    assert "Deleted dates, left out" in page.text
+    response = client.post(f"/series/{series.slug}/removed-dates/{day.isoformat()}/restore")
+    assert response.status_code == 303
+    assert (
+        client.post(f"/series/{series.slug}/removed-dates/{day.isoformat()}/restore").status_code
+        == 404
+    )
+    db.session.expire_all()
+    assert services.plan_generation(series).new == [day]
+    (back,) = services.generate_sessions(series, actor=None).created
+    assert back.occurrence_on == day
+
+
+def test_deleting_a_one_off_session_records_no_series_date(app_ctx, clock, coordinator):
+    from conferences.schedule.models import SeriesRemovedDate
+
+    session = services.create_session(
+        {
+            "title": "Visiting professor",
+            "kind": "grand_rounds",
+            "day": date(2026, 11, 12),
+            "start_time": time(8),
+            "end_time": time(9, 30),
+        },
+        coordinator,
+    )
+    services.delete_session(session, coordinator)
+    assert db.session.scalars(select(SeriesRemovedDate)).all() == []

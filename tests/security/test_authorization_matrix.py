@@ -19,7 +19,7 @@ from conferences.extensions import db
 from conferences.feeds import services as feed_services
 from conferences.program.services import get_settings
 from conferences.rotations.models import RotationAssignment, RotationType
-from conferences.schedule.models import Holiday, ScheduleImport
+from conferences.schedule.models import Holiday, ScheduleImport, SeriesRemovedDate
 from conferences.teaching.models import TeachingSlot
 
 ANON, RESIDENT, FACULTY, COORDINATOR, ADMIN = (
@@ -77,6 +77,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "schedule.new_series": COORDINATORS,
     "schedule.edit_series": COORDINATORS,
     "schedule.generate_series": COORDINATORS,
+    "schedule.restore_series_date": COORDINATORS,
     "schedule.new_session": COORDINATORS,
     "schedule.edit_session": COORDINATORS,
     "schedule.move_session": COORDINATORS,
@@ -208,6 +209,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
     )
     db.session.add(block)
     db.session.flush()
+    db.session.add(SeriesRemovedDate(series_id=series.id, day=date(2026, 11, 11)))
     token = feed_services.feed_token(owner)
     get_settings()  # created on first use; make it exist before the refused requests
     db.session.commit()
@@ -230,6 +232,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
         "name": "residents",
         "fmt": "csv",
         "filename": "css/app.css",
+        "day": "2026-11-11",
     }
     return {"people": {k: v.email for k, v in people.items()}, "values": values}
 
