@@ -37,6 +37,7 @@ def world(app_ctx, clock, coordinator):
         "slug": "noon",
         "holiday_id": holiday.id,
         "import_id": record.id,
+        "day": "2026-11-11",
     }
 
 
