@@ -27,20 +27,28 @@ def holidays_between(first: date, last: date) -> list[Holiday]:
     )
 
 
-def closed_dates(first: date, last: date) -> dict[date, str]:
-    """Every date between ``first`` and ``last`` covered by a holiday, with its name (one query)."""
-    closed: dict[date, str] = {}
+def holiday_names(first: date, last: date) -> dict[date, list[str]]:
+    """Each local date from ``first`` through ``last`` that a holiday or blackout covers, with
+    the names covering it (earliest start first, each name once). One query for any range."""
+    names: dict[date, list[str]] = {}
     rows = db.session.execute(
-        select(Holiday.starts_on, Holiday.ends_on, Holiday.name).where(
-            Holiday.starts_on <= last, Holiday.ends_on >= first
-        )
+        select(Holiday.starts_on, Holiday.ends_on, Holiday.name)
+        .where(Holiday.starts_on <= last, Holiday.ends_on >= first)
+        .order_by(Holiday.starts_on, Holiday.name)
     )
     for starts_on, ends_on, name in rows:
         day = max(starts_on, first)
         while day <= min(ends_on, last):
-            closed.setdefault(day, name)
+            on_day = names.setdefault(day, [])
+            if name not in on_day:
+                on_day.append(name)
             day += timedelta(days=1)
-    return closed
+    return names
+
+
+def closed_dates(first: date, last: date) -> dict[date, str]:
+    """Every date between ``first`` and ``last`` covered by a holiday, with its name (one query)."""
+    return {day: names[0] for day, names in holiday_names(first, last).items()}
 
 
 def add_holiday(name: str, starts_on: date, ends_on: date | None = None) -> Holiday:

@@ -199,6 +199,7 @@ def calendar():
         days=days,
         weeks=[days[i : i + 7] for i in range(0, len(days), 7)],
         by_day=by_day,
+        holidays=holiday_service.holiday_names(first, last),
         sessions=sessions,
         filters={k: v for k, v in filters.items() if v},
         kind=kind,
