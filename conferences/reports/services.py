@@ -652,6 +652,87 @@ def resident_report(
     )
 
 
+def row_status(label: str) -> rules.Status:
+    """The status behind a label of the detail table ("Not counted (optional)" and the like)."""
+    for status, text in rules.STATUS_LABELS.items():
+        if label == text or label.startswith(text + " ("):
+            return status
+    return rules.Status.NOT_COUNTED
+
+
+@dataclass
+class MonthRow:
+    cells: dict  # column key -> value
+    link: str | None
+    status: rules.Status
+
+
+@dataclass
+class MonthGroup:
+    """The rows of one calendar month of a resident's detail table, with counts of them.
+
+    The counts are of the rows shown: ``attended`` and ``missed`` rows make up ``expected``.
+    """
+
+    month: str  # "2026-11"
+    rows: list[MonthRow] = field(default_factory=list)
+    later: bool = False  # after the current month
+    open: bool = False
+
+    @property
+    def label(self) -> str:
+        return datetime.strptime(self.month + "-01", "%Y-%m-%d").strftime("%B %Y")  # noqa: DTZ007
+
+    def count(self, status: rules.Status) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def attended(self) -> int:
+        return self.count(rules.Status.ATTENDED)
+
+    @property
+    def missed(self) -> int:
+        return self.count(rules.Status.MISSED)
+
+    @property
+    def excused(self) -> int:
+        return self.count(rules.Status.EXCUSED)
+
+    @property
+    def upcoming(self) -> int:
+        return self.count(rules.Status.UPCOMING)
+
+    @property
+    def expected(self) -> int:
+        return self.attended + self.missed
+
+
+def group_by_month(table: Table, today: date, open_months: int = 2) -> list[MonthGroup]:
+    """The rows of a resident's detail table by calendar month, newest month first (rows
+    keep their order within a month). The ``open_months`` latest months up to ``today``'s
+    are open (normally this month and the one before); months after it are marked
+    ``later``, and when there is nothing else the nearest of them is open."""
+    keys = [c.key for c in table.columns]
+    date_at, status_at = keys.index("date"), keys.index("status")
+    groups: dict[str, MonthGroup] = {}
+    for index, values in enumerate(table.rows):
+        month = values[date_at].strftime("%Y-%m")
+        group = groups.setdefault(month, MonthGroup(month))
+        link = table.links[index] if index < len(table.links) else None
+        cells = dict(zip(keys, values, strict=True))
+        group.rows.append(MonthRow(cells, link, row_status(values[status_at])))
+    current = today.strftime("%Y-%m")
+    ordered = sorted(groups.values(), key=lambda g: g.month, reverse=True)
+    for group in ordered:
+        group.later = group.month > current
+    shown = [g for g in ordered if not g.later]
+    for group in shown[:open_months]:
+        group.open = True
+    if not shown and ordered:
+        ordered[-1].open = True
+    return ordered
+
+
 def excusal_table(report: ResidentReport) -> Table:
     table = Table(
         "excusals",

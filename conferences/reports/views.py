@@ -248,6 +248,7 @@ def _render_resident(resident: User, *, own: bool):
             resident=resident,
             filters=filters,
             own=own,
+            months=services.group_by_month(report.table, timeutil.local_today()),
             excusal_table=services.excusal_table(report),
             form=_filter_form(filters),
         )
