@@ -9,9 +9,10 @@ memoised.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 
@@ -55,6 +56,23 @@ def feed_answer(
         filename,
     )
     return FeedAnswer(200, headers, body)
+
+
+def answer_request(
+    result: FeedResult,
+    environ: Mapping[str, Any],
+    cache_control: str,
+    filename: str | None = None,
+) -> FeedAnswer:
+    """``feed_answer`` for the request behind a WSGI ``environ`` (Flask's or a bare one)."""
+    return feed_answer(
+        result,
+        accept_encoding=environ.get("HTTP_ACCEPT_ENCODING"),
+        if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+        if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+        cache_control=cache_control,
+        filename=filename,
+    )
 
 
 def _is_not_modified(

@@ -4,7 +4,7 @@ Calendar clients poll every personal feed all day, and almost every poll finds t
 content: a 304, or the same cached bytes. Flask's request machinery (cookie session,
 sign-in, rate limiter, CSRF, URL routing, hooks) costs more than the answer itself.
 This WSGI middleware answers a ``GET``/``HEAD /feeds/<token>.ics`` when
-``services.personal_feed_from_memory`` can, with the same ``answers.feed_answer`` and
+``services.personal_feed_from_memory`` can, with the same ``answers.answer_request`` and
 security headers as the view, and hands everything else (first polls, changed content,
 unknown tokens, hourly fetch stamps, database reads) to the Flask app unchanged.
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from werkzeug.http import HTTP_STATUS_CODES
 
 from conferences.feeds import services
-from conferences.feeds.answers import PRIVATE_CACHE, feed_answer
+from conferences.feeds.answers import PRIVATE_CACHE, answer_request
 from conferences.security import SECURITY_HEADERS
 
 if TYPE_CHECKING:
@@ -55,13 +55,7 @@ class FeedFastPath:
             with self.app.app_context():
                 result = services.personal_feed_from_memory(token)
             if result is not None:
-                answer = feed_answer(
-                    result,
-                    accept_encoding=environ.get("HTTP_ACCEPT_ENCODING"),
-                    if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
-                    if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
-                    cache_control=PRIVATE_CACHE,
-                )
+                answer = answer_request(result, environ, PRIVATE_CACHE)
                 status = f"{answer.status} {HTTP_STATUS_CODES[answer.status]}"
                 start_response(status, [*answer.headers, *SECURITY_HEADERS])
                 return [] if environ["REQUEST_METHOD"] == "HEAD" else [answer.body]

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from conferences.auth.policy import permission_required
 from conferences.extensions import db, limiter
 from conferences.feeds import services
-from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, feed_answer
+from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, answer_request
 from conferences.feeds.forms import ALARM_LABELS, AlarmForm, FollowForm, ResetTokenForm
 from conferences.schedule.models import Series
 
@@ -67,18 +67,10 @@ def _not_found() -> Response:
 def feed_response(
     result: services.FeedResult | None, cache_control: str, filename: str | None = None
 ) -> Response:
-    """The answer of ``answers.feed_answer`` to this request, as a response."""
+    """The answer of ``answers.answer_request`` to this request, as a response."""
     if result is None:
         return _not_found()
-    headers = request.headers
-    answer = feed_answer(
-        result,
-        accept_encoding=headers.get("Accept-Encoding"),
-        if_none_match=headers.get("If-None-Match"),
-        if_modified_since=headers.get("If-Modified-Since"),
-        cache_control=cache_control,
-        filename=filename,
-    )
+    answer = answer_request(result, request.environ, cache_control, filename)
     response = Response(answer.body, status=answer.status, headers=answer.headers)
     if answer.status == 304:
         del response.headers["Content-Type"]  # werkzeug adds a default one
