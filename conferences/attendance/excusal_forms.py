@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     RadioField,
@@ -15,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.attendance.excusals import reason_choices
-from conferences.formutil import choices
+from conferences.formutil import PageForm, choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -23,7 +22,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RequestExcusalForm(FlaskForm):
+class RequestExcusalForm(PageForm):
     mode = RadioField(
         "Excuse me from",
         choices=choices(
@@ -39,7 +38,7 @@ class RequestExcusalForm(FlaskForm):
     submit = SubmitField("Send request")
 
 
-class GrantExcusalForm(FlaskForm):
+class GrantExcusalForm(PageForm):
     resident = SelectField("Resident", coerce=int, choices=[], validators=[DataRequired()])
     starts_on = DateField("First day", validators=[DataRequired()])
     ends_on = DateField("Last day", validators=[DataRequired()])
@@ -49,16 +48,16 @@ class GrantExcusalForm(FlaskForm):
     submit = SubmitField("Grant excusal")
 
 
-class DecideExcusalForm(FlaskForm):
+class DecideExcusalForm(PageForm):
     comment = TextAreaField("Comment", validators=[Length(max=2000)])
     approve = SubmitField("Approve")
     deny = SubmitField("Deny")
 
 
-class RevokeExcusalForm(FlaskForm):
+class RevokeExcusalForm(PageForm):
     comment = TextAreaField("Why", validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField("Revoke")
 
 
-class WithdrawExcusalForm(FlaskForm):
+class WithdrawExcusalForm(PageForm):
     submit = SubmitField("Withdraw")

@@ -1,14 +1,13 @@
 """One form per attendance action."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from conferences.attendance.services import MARK_LABELS
-from conferences.formutil import choices
+from conferences.formutil import PageForm, choices
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(PageForm):
     """A typed code from the screen."""
 
     code = StringField(
@@ -25,13 +24,13 @@ class CheckinForm(FlaskForm):
     )
 
 
-class ConfirmCheckinForm(FlaskForm):
+class ConfirmCheckinForm(PageForm):
     """The one-tap button under a scanned QR code; the code rides along."""
 
     code = HiddenField(validators=[DataRequired(), Length(max=40)])
 
 
-class MarkForm(FlaskForm):
+class MarkForm(PageForm):
     """Mark one resident (a row button) or all ticked rows."""
 
     resident_ids = SelectMultipleField("Residents", coerce=int, validate_choice=False)
@@ -45,11 +44,11 @@ class MarkForm(FlaskForm):
     single = HiddenField()
 
 
-class ClearFlagForm(FlaskForm):
+class ClearFlagForm(PageForm):
     reason = StringField("Note (optional)", validators=[Optional(), Length(max=400)])
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PageForm):
     """ "I attended but could not check in"."""
 
     note = TextAreaField(
@@ -62,6 +61,6 @@ class ClaimForm(FlaskForm):
     )
 
 
-class DecideClaimForm(FlaskForm):
+class DecideClaimForm(PageForm):
     decision = HiddenField(validators=[DataRequired()])
     comment = StringField("Comment", validators=[Optional(), Length(max=1000)])

@@ -1,17 +1,18 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from conferences.formutil import PageForm
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Sign in")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PageForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(
         "New password",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
+
+from conferences.formutil import PageForm
 
 ALARM_LABELS = {
     "": "No reminder",
@@ -15,7 +16,7 @@ ALARM_LABELS = {
 }
 
 
-class AlarmForm(FlaskForm):
+class AlarmForm(PageForm):
     alarm = SelectField(
         "Reminder before each session",
         choices=[SelectChoice(value, label) for value, label in ALARM_LABELS.items()],
@@ -27,11 +28,11 @@ class AlarmForm(FlaskForm):
         return int(self.alarm.data) if self.alarm.data else None
 
 
-class ResetTokenForm(FlaskForm):
+class ResetTokenForm(PageForm):
     submit = SubmitField("Reset my feed address")
 
 
-class FollowForm(FlaskForm):
+class FollowForm(PageForm):
     """Follow or unfollow one series (the series is in the URL)."""
 
     submit = SubmitField("Follow")

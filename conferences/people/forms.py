@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.auth.forms import MIN_PASSWORD_LENGTH
+from conferences.formutil import PageForm
 from conferences.people.models import Role
 
 ROLE_CHOICES = [
@@ -41,7 +41,7 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(PageForm):
     """The people list's search box and filters (read from the query string)."""
 
     class Meta:
@@ -71,7 +71,7 @@ class UserFilterForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     """Create or edit an account."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
@@ -93,7 +93,7 @@ class NewUserForm(UserForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PageForm):
     new_password = PasswordField(
         "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )
@@ -104,20 +104,20 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField("Set password")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PageForm):
     """A bare button (deactivate, reactivate): only the CSRF token."""
 
     submit = SubmitField("Confirm")
 
 
-class GroupForm(FlaskForm):
+class GroupForm(PageForm):
     """Add or rename a firm or a track."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     submit = SubmitField("Save")
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PageForm):
     name = StringField("Program name", validators=[DataRequired(), Length(max=200)])
     release_cutoff_days = IntegerField(
         "Release cut-off (days before the session)", validators=[InputRequired()]
@@ -155,7 +155,7 @@ class SettingsForm(FlaskForm):
         return {name: getattr(self, name).data for name in self.FIELDS}
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(PageForm):
     start_year = SelectField("Academic year", coerce=int)
     percent = IntegerField(
         "Required attendance (%)", validators=[InputRequired(), NumberRange(min=0, max=100)]
@@ -163,7 +163,7 @@ class ThresholdForm(FlaskForm):
     submit = SubmitField("Save threshold")
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(PageForm):
     file = FileField(
         "Roster file (CSV)",
         validators=[
@@ -175,7 +175,7 @@ class RosterUploadForm(FlaskForm):
     submit = SubmitField("Check file")
 
 
-class RosterApplyForm(FlaskForm):
+class RosterApplyForm(PageForm):
     """Carries the checked file, signed, from the preview to the apply step."""
 
     token = HiddenField(validators=[DataRequired()])

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from conferences.formutil import choices
+from conferences.formutil import PageForm, choices
 
 PGY_CHOICES = choices([("", "All classes"), ("1", "PGY-1"), ("2", "PGY-2"), ("3", "PGY-3")])
 
 
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(PageForm):
     class Meta:
         csrf = False  # read-only GET form
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -21,7 +20,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.extensions import db
-from conferences.formutil import choices
+from conferences.formutil import PageForm, choices
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, TOPICS, Kind
 from conferences.schedule.recurrence import ORDINALS, WEEKDAY_NAMES
@@ -139,7 +138,7 @@ class SessionFieldsMixin(AudienceMixin):
         self.fill_audience(obj.audience)
 
 
-class SeriesForm(SessionFieldsMixin, FlaskForm):
+class SeriesForm(SessionFieldsMixin, PageForm):
     public = BooleanField("Public (faculty and guests may see it)")
     frequency = RadioField(
         "Repeats", choices=choices([("weekly", "Weekly"), ("monthly", "Monthly")]), default="weekly"
@@ -196,7 +195,7 @@ class SeriesForm(SessionFieldsMixin, FlaskForm):
             self.month_weekday.data = series.month_weekday
 
 
-class SessionForm(SessionFieldsMixin, FlaskForm):
+class SessionForm(SessionFieldsMixin, PageForm):
     """Edit one session (wall times on its own day)."""
 
     scope = RadioField(
@@ -206,20 +205,20 @@ class SessionForm(SessionFieldsMixin, FlaskForm):
     )
 
 
-class NewSessionForm(SessionFieldsMixin, FlaskForm):
+class NewSessionForm(SessionFieldsMixin, PageForm):
     """A one-off session."""
 
     day = DateField("Date", validators=[DataRequired()])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(PageForm):
     day = DateField("New date", validators=[DataRequired()])
     start_time = TimeField("Starts at", validators=[DataRequired()])
     end_time = TimeField("Ends at", validators=[DataRequired()])
     room = StringField("Room", validators=[Length(max=200)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PageForm):
     reason = TextAreaField(
         "Reason (shown to everyone)",
         validators=[
@@ -229,26 +228,26 @@ class CancelForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PageForm):
     """A button that changes something: only the CSRF token."""
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(PageForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     starts_on = DateField("First day", validators=[DataRequired()])
     ends_on = DateField("Last day (for a blackout range)", validators=[Optional()])
 
 
-class PrefillForm(FlaskForm):
+class PrefillForm(PageForm):
     year = IntegerField(
         "Academic year starting in", validators=[DataRequired(), NumberRange(2000, 2100)]
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PageForm):
     file = FileField("Schedule CSV", validators=[FileRequired("Choose a CSV file.")])
 
 
-class ApplyImportForm(FlaskForm):
+class ApplyImportForm(PageForm):
     csv_text = HiddenField(validators=[DataRequired()])
     filename = HiddenField()

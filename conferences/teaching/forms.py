@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from conferences.formutil import choices
+from conferences.formutil import PageForm, choices
 from conferences.schedule.models import KIND_LABELS
 from conferences.teaching.services import eligibility_choices, role_choices
 
@@ -37,17 +36,17 @@ class TemplateRowForm(Form):
         self.eligibility.choices = choices(eligibility_choices())
 
 
-class SlotTemplateForm(FlaskForm):
+class SlotTemplateForm(PageForm):
     rows = FieldList(FormField(TemplateRowForm), min_entries=1, max_entries=12)
     submit = SubmitField("Save template")
 
 
-class ApplyTemplateForm(FlaskForm):
+class ApplyTemplateForm(PageForm):
     prune = BooleanField("Also remove open slots the template no longer has")
     submit = SubmitField("Apply template to upcoming sessions")
 
 
-class AddSlotForm(FlaskForm):
+class AddSlotForm(PageForm):
     role = SelectField("Role", choices=[], validators=[DataRequired()])
     eligibility = SelectField("Who may fill it", choices=[], validators=[DataRequired()])
     submit = SubmitField("Add slot")
@@ -58,7 +57,7 @@ class AddSlotForm(FlaskForm):
         self.eligibility.choices = choices(eligibility_choices())
 
 
-class TalkForm(FlaskForm):
+class TalkForm(PageForm):
     talk_title = StringField("Talk title", validators=[Optional(), Length(max=300)])
     abstract = TextAreaField("Short abstract", validators=[Optional(), Length(max=5000)])
     materials_url = URLField(
@@ -67,14 +66,14 @@ class TalkForm(FlaskForm):
     submit = SubmitField("Save talk")
 
 
-class ReleaseRequestForm(FlaskForm):
+class ReleaseRequestForm(PageForm):
     note = TextAreaField(
         "Why do you need to be released?", validators=[Optional(), Length(max=2000)]
     )
     submit = SubmitField("Ask the coordinator")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PageForm):
     user_id = SelectField(
         "Person",
         coerce=int,
@@ -87,7 +86,7 @@ class AssignForm(FlaskForm):
     submit = SubmitField("Assign")
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(PageForm):
     rating = RadioField(
         "Your rating",
         coerce=int,
@@ -104,7 +103,7 @@ class FeedbackForm(FlaskForm):
     submit = SubmitField("Send feedback")
 
 
-class OpenSlotsFilterForm(FlaskForm):
+class OpenSlotsFilterForm(PageForm):
     """Filters for the open-slots list (a GET form: no CSRF token needed)."""
 
     class Meta:
@@ -127,7 +126,7 @@ class OpenSlotsFilterForm(FlaskForm):
         self.role.choices = choices([("", "Any role"), *role_choices()])
 
 
-class NeedsTeacherForm(FlaskForm):
+class NeedsTeacherForm(PageForm):
     class Meta:
         csrf = False
 

@@ -13,6 +13,7 @@ import inspect
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given
@@ -303,26 +304,66 @@ GET_ENDPOINTS = sorted(
 QUERY_NAMES = _query_names()
 
 
-@pytest.mark.parametrize("endpoint", GET_ENDPOINTS)
-def test_odd_query_values_never_cause_a_server_error(objects, signed_in, endpoint):
+def _page_url(endpoint: str, objects: Objects) -> str:
     downloads = {"fmt": "csv", "name": "detail" if "resident" in endpoint else "residents"}
     if endpoint == "reports.export_my_attendance":
         downloads["name"] = "detail"
-    values = {**objects.values, **downloads, **objects.overrides.get(endpoint, {})}
-    url = _url(endpoint, values)
-    program = objects.program
-    client = next(
-        (
-            client
-            for client in map(
-                signed_in, (program.coordinator, program.admin, program.resident, program.faculty)
-            )
-            if client.get(url).status_code != 403
-        ),
-        None,
-    )
-    assert client is not None, f"{endpoint}: every role was refused"
+    return _url(endpoint, {**objects.values, **downloads, **objects.overrides.get(endpoint, {})})
+
+
+def _first_client_let_in(url: str, signed_in, program):
+    """A client signed in as the first of coordinator, admin, resident, faculty not refused."""
+    people = (program.coordinator, program.admin, program.resident, program.faculty)
+    client = next((c for c in map(signed_in, people) if c.get(url).status_code != 403), None)
+    assert client is not None, f"{url}: every role was refused"
+    return client
+
+
+@pytest.mark.parametrize("endpoint", GET_ENDPOINTS)
+def test_odd_query_values_never_cause_a_server_error(objects, signed_in, endpoint):
+    url = _page_url(endpoint, objects)
+    client = _first_client_let_in(url, signed_in, objects.program)
     assert {"view", "date", "q", "status"} <= set(QUERY_NAMES)  # the names were found
     for value in ODD_QUERY_VALUES:
         response = client.get(url, query_string=dict.fromkeys(QUERY_NAMES, value))
         assert response.status_code < 500, (endpoint, value, response.status_code)
+
+
+# --------------------------------------------------------------------------- markup
+
+
+class _Markup(HTMLParser):
+    """Collects what assistive technology relies on: ids, and what points at them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.references: list[tuple[str, str]] = []  # (attribute, id it names)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.append(values["id"] or "")
+        if tag == "label" and values.get("for"):
+            self.references.append(("label for", values["for"] or ""))
+        for name in ("aria-labelledby", "aria-describedby", "aria-controls", "list"):
+            for named in (values.get(name) or "").split():
+                self.references.append((name, named))
+
+
+@pytest.mark.parametrize("endpoint", GET_ENDPOINTS)
+def test_every_page_has_unique_ids_and_labels_that_point_somewhere(
+    app, objects, signed_in, monkeypatch, endpoint
+):
+    url = _page_url(endpoint, objects)
+    client = _first_client_let_in(url, signed_in, objects.program)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # so the tokens render too
+    response = client.get(url)
+    if response.mimetype != "text/html":
+        pytest.skip(f"{endpoint} answers {response.mimetype}, not a page")
+    markup = _Markup()
+    markup.feed(response.get_data(as_text=True))
+    repeated = sorted({name for name in markup.ids if markup.ids.count(name) > 1})
+    assert not repeated, f"{endpoint}: ids used more than once: {repeated}"
+    dangling = [(attr, name) for attr, name in markup.references if name not in markup.ids]
+    assert not dangling, f"{endpoint}: these point at no element: {dangling}"
