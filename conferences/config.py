@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from flask import current_app
+
 
 class Defaults:
     PROGRAM_NAME = "Internal Medicine Residency"
@@ -90,6 +92,12 @@ def from_environment() -> dict:
     if os.environ.get("DATABASE_URL"):
         values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     return values
+
+
+def public_url(path: str) -> str:
+    """`path` on BASE_URL: the address people reach from outside (e-mails, feeds, QR codes),
+    whatever host or scheme the current request came in on behind the proxy."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def normalise_database_url(url: str) -> str:

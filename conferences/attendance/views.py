@@ -33,6 +33,7 @@ from conferences.attendance.forms import (
 )
 from conferences.attendance.models import AttendanceClaim
 from conferences.auth.policy import authorize, can, permission_required
+from conferences.config import public_url
 from conferences.dbutil import parse_id, real_ids
 from conferences.errors import DomainError
 from conferences.extensions import db
@@ -261,8 +262,9 @@ def file_claim(public_id: str):
 def _display_context(session) -> dict:
     now = timeutil.now_utc()
     code = codes.current_code(session.checkin_secret, now)
-    confirm_url = url_for(
-        "attendance.confirm_checkin", public_id=session.public_id, c=code, _external=True
+    # Phones scan this, so it names the public address, not the one the projector used.
+    confirm_url = public_url(
+        url_for("attendance.confirm_checkin", public_id=session.public_id, c=code)
     )
     qr = segno.make(confirm_url, error="m")
     win = services.window(session)
@@ -286,7 +288,7 @@ def _display_context(session) -> dict:
         "seconds_left": codes.seconds_to_next_code(now),
         "window": win,
         "state": state,
-        "checkin_url": url_for("attendance.checkin", _external=True),
+        "checkin_url": public_url(url_for("attendance.checkin")),
     }
 
 

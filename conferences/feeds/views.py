@@ -19,6 +19,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from conferences.auth.policy import permission_required
+from conferences.config import public_url
 from conferences.extensions import db, limiter
 from conferences.feeds import services
 from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, answer_request
@@ -108,8 +109,7 @@ def session_ics(public_id: str):
 
 def personal_feed_url(token: str) -> str:
     """The public address of a feed, on the configured BASE_URL."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for("feeds.personal_feed", token=token)
+    return public_url(url_for("feeds.personal_feed", token=token))
 
 
 def webcal_url(url: str) -> str:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from conferences import timeutil
+from conferences.config import public_url
 from conferences.errors import Conflict, DomainError, NotAllowed
 from conferences.extensions import db
 from conferences.notifications import services as mail
@@ -106,11 +106,7 @@ def is_past(session: Session) -> bool:
 
 
 def session_url(session: Session) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/sessions/{session.public_id}"
-
-
-def app_url(path: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
+    return public_url(f"/sessions/{session.public_id}")
 
 
 def _describe(session: Session) -> str:
@@ -487,7 +483,7 @@ def release_slot(slot: TeachingSlot, actor) -> None:
     _notify_coordinators(
         f"Slot released: {session.title} ({timeutil.format_local(session.starts_at, '%d %b')})",
         f"{actor.name} released the {slot.role_label.lower()} slot on\n{_describe(session)}.\n"
-        f"It is open again.\n\n{app_url('/teaching/needs-teacher')}\n",
+        f"It is open again.\n\n{public_url('/teaching/needs-teacher')}\n",
         skip=actor,
     )
 
@@ -541,7 +537,7 @@ def request_release(slot: TeachingSlot, actor, note: str = "") -> TeachingSlot:
         f"Release requested: {session.title}",
         f"{actor.name} asks to be released as {slot.role_label.lower()} on\n"
         f"{_describe(session)}.\n\nNote: {slot.release_request_note or '(none)'}\n\n"
-        f"Reassign or release: {app_url('/teaching/needs-teacher')}\n",
+        f"Reassign or release: {public_url('/teaching/needs-teacher')}\n",
         skip=actor,
     )
     return slot
@@ -1176,7 +1172,7 @@ def nudge_unfilled(weeks: int = NUDGE_WEEKS) -> int:
             f"{len(mine)} teaching slot(s) open in the next {weeks} weeks",
             "These teaching slots still need someone:\n\n"
             + "\n".join(lines)
-            + f"\n\nSign up in one click: {app_url('/teaching/open')}\n",
+            + f"\n\nSign up in one click: {public_url('/teaching/open')}\n",
             dedupe_key=f"teaching-nudge:{person.id}:{week}",
         )
         sent += message is not None
@@ -1193,7 +1189,7 @@ def nudge_unfilled(weeks: int = NUDGE_WEEKS) -> int:
                 f"{len(urgent)} slot(s) inside the cut-off and still empty",
                 "These slots are inside the release cut-off and nobody holds them:\n\n"
                 + "\n".join(lines)
-                + f"\n\nAssign someone: {app_url('/teaching/needs-teacher')}\n",
+                + f"\n\nAssign someone: {public_url('/teaching/needs-teacher')}\n",
                 dedupe_key=f"teaching-nudge-coordinator:{person.id}:{week}",
             )
             sent += message is not None

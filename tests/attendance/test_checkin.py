@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import segno
+from flask import url_for
 from sqlalchemy import func, select
 
 from conferences.attendance.models import Attendance, AttendanceChange
@@ -273,6 +275,29 @@ def test_display_shows_code_count_and_qr(client, auth, clock, live_session, coor
     later = client.get(f"/sessions/{session.public_id}/checkin/display/live")
     assert code not in later.text
     assert code_at(session, clock()) in later.text
+
+
+def test_display_names_the_public_address_not_the_one_the_projector_used(
+    app, client, auth, clock, live_session, coordinator, monkeypatch
+):
+    """Behind a proxy the request may arrive as http://10.0.0.5:8000; phones must get BASE_URL."""
+    public = "https://conferences.example.org"
+    monkeypatch.setitem(app.config, "BASE_URL", public + "/")
+    session = live_session()
+    db.session.commit()
+    auth.login(coordinator.email)
+    inside = {"HTTP_HOST": "10.0.0.5:8000", "wsgi.url_scheme": "http"}
+    page = client.get(f"/sessions/{session.public_id}/checkin/display", environ_overrides=inside)
+    assert page.status_code == 200
+    assert f'<strong class="text-break">{public}/checkin</strong>' in page.text
+    assert "10.0.0.5" not in page.text
+    with app.test_request_context():
+        code = code_at(session, clock())
+        path = url_for("attendance.confirm_checkin", public_id=session.public_id, c=code)
+    expected_qr = segno.make(public + path, error="m").svg_inline(
+        scale=1, border=2, omitsize=True, svgclass="checkin-qr", title="Check-in QR code"
+    )
+    assert expected_qr in page.text  # the QR code shown encodes exactly the public address
 
 
 def test_presenter_opens_own_display_but_not_anothers(client, auth, live_session, make_user):
