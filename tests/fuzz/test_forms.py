@@ -332,27 +332,59 @@ def test_odd_query_values_never_cause_a_server_error(objects, signed_in, endpoin
 # --------------------------------------------------------------------------- markup
 
 
+UNNAMED_INPUT_TYPES = {"hidden", "submit", "button", "reset", "image"}
+
+
 class _Markup(HTMLParser):
-    """Collects what assistive technology relies on: ids, and what points at them."""
+    """Collects what assistive technology relies on: ids, what points at them, and whether
+    each form control and image has a name a screen reader can say."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ids: list[str] = []
         self.references: list[tuple[str, str]] = []  # (attribute, id it names)
+        self.labelled_for: set[str] = set()
+        self.controls: list[tuple[str, dict]] = []  # (tag, attributes) of controls needing a name
+        self.images_without_alt: list[str] = []
+        self._open_labels = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
+        values = {name: value or "" for name, value in attrs}
         if values.get("id"):
-            self.ids.append(values["id"] or "")
-        if tag == "label" and values.get("for"):
-            self.references.append(("label for", values["for"] or ""))
+            self.ids.append(values["id"])
+        if tag == "label":
+            self._open_labels += 1
+            if values.get("for"):
+                self.references.append(("label for", values["for"]))
+                self.labelled_for.add(values["for"])
         for name in ("aria-labelledby", "aria-describedby", "aria-controls", "list"):
-            for named in (values.get(name) or "").split():
+            for named in values.get(name, "").split():
                 self.references.append((name, named))
+        if tag == "img" and "alt" not in values:
+            self.images_without_alt.append(values.get("src", "?"))
+        wrapped = self._open_labels > 0
+        needs_name = tag in ("select", "textarea") or (
+            tag == "input" and values.get("type", "text") not in UNNAMED_INPUT_TYPES
+        )
+        if needs_name and not wrapped:
+            self.controls.append((tag, values))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label" and self._open_labels:
+            self._open_labels -= 1
+
+    def unnamed_controls(self) -> list[str]:
+        named_by = ("aria-label", "aria-labelledby", "title")
+        return [
+            f"<{tag} name={values.get('name')!r}>"
+            for tag, values in self.controls
+            if values.get("id") not in self.labelled_for
+            and not any(values.get(attr, "").strip() for attr in named_by)
+        ]
 
 
 @pytest.mark.parametrize("endpoint", GET_ENDPOINTS)
-def test_every_page_has_unique_ids_and_labels_that_point_somewhere(
+def test_every_page_has_unique_ids_and_names_for_its_controls(
     app, objects, signed_in, monkeypatch, endpoint
 ):
     url = _page_url(endpoint, objects)
@@ -367,3 +399,5 @@ def test_every_page_has_unique_ids_and_labels_that_point_somewhere(
     assert not repeated, f"{endpoint}: ids used more than once: {repeated}"
     dangling = [(attr, name) for attr, name in markup.references if name not in markup.ids]
     assert not dangling, f"{endpoint}: these point at no element: {dangling}"
+    assert not markup.unnamed_controls(), f"{endpoint}: no label: {markup.unnamed_controls()}"
+    assert not markup.images_without_alt, f"{endpoint}: images without alt"
