@@ -15,6 +15,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from werkzeug.http import parse_date
 
 DEFAULT_ZONE = "America/New_York"
 ACADEMIC_YEAR_START_MONTH = 7
@@ -76,6 +77,15 @@ def is_valid_zone(name: str) -> bool:
     except (ValueError, KeyError, OSError):
         return False
     return True
+
+
+def parse_http_date(value: str) -> datetime | None:
+    """An HTTP date header as a UTC instant, or None when it is not one (RFC 9110 says to
+    ignore it then). Werkzeug's parser raises OverflowError on absurd offsets."""
+    try:
+        return parse_date(value)
+    except (OverflowError, ValueError):
+        return None
 
 
 def as_utc(value: datetime) -> datetime:

@@ -46,6 +46,14 @@ def init_app(app: Flask) -> None:
                 if "\x00" in key or any("\x00" in item for item in items):
                     abort(400, "The request contained a NUL character.")
 
+    @app.before_request
+    def ignore_unreadable_if_modified_since():
+        """A date werkzeug cannot read would fail a static file with a 500; RFC 9110 says
+        to ignore it instead."""
+        value = request.environ.get("HTTP_IF_MODIFIED_SINCE")
+        if value is not None and timeutil.parse_http_date(value) is None:
+            del request.environ["HTTP_IF_MODIFIED_SINCE"]
+
     @app.get("/healthz")
     def healthz():
         """Liveness and database status, for load balancers and monitoring."""

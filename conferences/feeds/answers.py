@@ -14,8 +14,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
+from werkzeug.http import http_date, parse_accept_header, parse_etags
 
+from conferences import timeutil
 from conferences.feeds.services import FeedResult
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -100,7 +101,9 @@ def _memoised(parse):
 
 
 _etags = _memoised(parse_etags)
-_date = _memoised(parse_date)
+
+
+_date = _memoised(timeutil.parse_http_date)
 _gzip_quality = _memoised(lambda value: parse_accept_header(value)["gzip"])
 
 

@@ -39,6 +39,8 @@ def personal_feed_token(environ: WSGIEnvironment) -> str | None:
     # Series feeds live under /feeds/series/; tokens are URL-safe base64.
     if not token or "/" in token or "\x00" in token:
         return None
+    if "%00" in environ.get("QUERY_STRING", ""):
+        return None  # Flask refuses NUL in the query string (web.refuse_nul_characters)
     return token
 
 

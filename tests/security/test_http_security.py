@@ -126,3 +126,18 @@ def test_sign_out_ends_a_remembered_sign_in(client, make_user, app_ctx):
     response = client.get("/")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "since", ["Sun, 06 Nov 1994 08:49:37 +99999999999999999999", "yesterday", "\x7f"]
+)
+def test_an_unreadable_if_modified_since_is_ignored_not_a_server_error(client, since):
+    """RFC 9110 13.1.3: a date that is not one is ignored; the file is sent in full."""
+    response = client.get("/static/css/app.css", headers={"If-Modified-Since": since})
+    assert response.status_code == 200
+    assert response.data
+    last_modified = response.headers["Last-Modified"]
+    assert (
+        client.get("/static/css/app.css", headers={"If-Modified-Since": last_modified}).status_code
+        == 304
+    )
