@@ -82,8 +82,6 @@ class EventData(NamedTuple):
     # The audience as stored on the session (a JSON dict), as sorted items so the
     # snapshot stays hashable; ``audience`` gives the dict back for the audience rule.
     audience_items: tuple = ()
-    # The latest change to the session or its teaching slots (LAST-MODIFIED, DTSTAMP).
-    modified_at: datetime | None = None
     # The local date of the start (what audience rules are evaluated on).
     starts_on: date | None = None
 
@@ -93,7 +91,11 @@ class EventData(NamedTuple):
 
     @property
     def last_modified(self) -> datetime:
-        return self.modified_at or self.updated_at
+        """LAST-MODIFIED and DTSTAMP. Every change a VEVENT shows, presenters and talk
+        titles included, stamps the session itself (``schedule.services.touch_session``);
+        slot bookkeeping that shows nowhere (swap offers, release requests) must not move it,
+        or processes that loaded the window at different times would disagree."""
+        return self.updated_at
 
 
 class EventOptions(NamedTuple):

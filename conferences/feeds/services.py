@@ -197,7 +197,6 @@ class _Slot:
     holder_id: int | None
     holder_name: str
     talk_title: str
-    updated_at: datetime
 
 
 def snapshot(row, slots, topics, zone: tzinfo | None = None) -> ical.EventData:
@@ -230,10 +229,6 @@ def snapshot(row, slots, topics, zone: tzinfo | None = None) -> ical.EventData:
         for slot in slots
         if slot.holder_id is not None
     )
-    modified = updated_at
-    for slot in slots:
-        if slot.updated_at > modified:
-            modified = slot.updated_at
     return ical.EventData(
         id=session_id,
         public_id=public_id,
@@ -259,7 +254,6 @@ def snapshot(row, slots, topics, zone: tzinfo | None = None) -> ical.EventData:
         audience_items=tuple(sorted((k, tuple(v)) for k, v in audience.items()))
         if audience
         else (),
-        modified_at=modified,
         starts_on=starts_at.astimezone(zone or timeutil.program_zone()).date(),
     )
 
@@ -302,14 +296,13 @@ def load_events(first: date, last: date, *conditions) -> tuple[ical.EventData, .
     ):
         topics[session_id].append(topic)
     slots: dict[int, list[_Slot]] = defaultdict(list)
-    for session_id, role, holder_id, name, talk_title, updated_at in db.session.execute(
+    for session_id, role, holder_id, name, talk_title in db.session.execute(
         select(
             TeachingSlot.session_id,
             TeachingSlot.role,
             TeachingSlot.holder_id,
             User.name,
             TeachingSlot.talk_title,
-            TeachingSlot.updated_at,
         )
         .join(Session, TeachingSlot.session_id == Session.id)
         .outerjoin(User, TeachingSlot.holder_id == User.id)
@@ -317,7 +310,7 @@ def load_events(first: date, last: date, *conditions) -> tuple[ical.EventData, .
         .order_by(TeachingSlot.session_id, TeachingSlot.position, TeachingSlot.id)
     ):
         label = SLOT_ROLE_LABELS.get(role, role)
-        slots[session_id].append(_Slot(label, holder_id, name or "", talk_title, updated_at))
+        slots[session_id].append(_Slot(label, holder_id, name or "", talk_title))
     zone = timeutil.program_zone()
     events = [snapshot(row, slots.get(row.id, ()), topics.get(row.id), zone) for row in rows]
     return tuple(sorted(events, key=lambda e: (e.starts_at, e.id)))

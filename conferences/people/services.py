@@ -78,9 +78,10 @@ def email_taken(email: str, except_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-def _audience_facts(user: User) -> tuple:
-    """What a resident's session audiences (and so the calendar feeds) depend on."""
-    return (user.is_resident, user.active, user.start_year, user.firm_id, user.track_id)
+def _feed_facts(user: User) -> tuple:
+    """What calendar feeds show of a person: the audiences a resident belongs to, and the
+    name printed beside the sessions a faculty member teaches."""
+    return (user.is_resident, user.active, user.start_year, user.firm_id, user.track_id, user.name)
 
 
 def _role_names(roles: Iterable[Role]) -> list[str]:
@@ -161,7 +162,7 @@ def update_user(actor, user: User, data: UserData) -> User:
     data = _check(data, user_id=user.id)
     if actor is not None and actor.id == user.id and Role.ADMIN not in data.roles:
         raise DomainError("You cannot remove your own admin role.", field="roles")
-    before_facts = _audience_facts(user)
+    before_facts = _feed_facts(user)
     before = _snapshot(user)
     old_roles = user.roles
     user.email = data.email
@@ -184,7 +185,7 @@ def update_user(actor, user: User, data: UserData) -> User:
         )
     if before != after:
         record(actor, "user_updated", user, before=before, after=after)
-    if _audience_facts(user) != before_facts:
+    if _feed_facts(user) != before_facts:
         program.bump_counter()
     return user
 
@@ -400,6 +401,8 @@ def update_settings(actor, **values) -> ProgramSettings:
     db.session.flush()
     if after:
         record(actor, "settings_changed", settings, before=before, after=after)
+    if "name" in after:
+        program.bump_counter()  # feeds are named after the program
     return settings
 
 

@@ -12,6 +12,7 @@ from conferences.extensions import db
 from conferences.feeds import services
 from conferences.program.services import get_settings
 from conferences.schedule.models import Session
+from conferences.teaching import services as teaching
 from conferences.teaching.models import TeachingSlot
 from tests.feeds.conftest import parse
 
@@ -307,9 +308,8 @@ def test_incremental_refresh_sees_renames_deletions_and_slot_edits(
     assert "Dr New Name" in str(event["DESCRIPTION"])
 
     clock.advance(minutes=1)
-    slot.talk_title = "Second title"
-    slot.updated_at = timeutil.now_utc()
-    changed()
+    teaching.edit_talk(slot, teacher, title="Second title", abstract="", materials_url="")
+    db.session.commit()
     (event,) = parse(fetch(url).data).walk("VEVENT")
     assert "Second title" in str(event["DESCRIPTION"])
     assert timeutil.now_utc() == event.LAST_MODIFIED
