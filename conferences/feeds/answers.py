@@ -101,8 +101,6 @@ def _memoised(parse):
 
 
 _etags = _memoised(parse_etags)
-
-
 _date = _memoised(timeutil.parse_http_date)
 _gzip_quality = _memoised(lambda value: parse_accept_header(value)["gzip"])
 

@@ -397,14 +397,14 @@ def update_series(
     _raise_first(series_problems(values, confirm_past=confirm_past, series=series))
     before = {name: getattr(series, name) for name in (*COPIED_FIELDS, "start_time", "end_time")}
     before["topics"] = sorted(series.topics or [])
-    own_fields = [name for name in values if name in (*SERIES_FIELDS, "slug")]
-    own_before = {name: getattr(series, name) for name in own_fields}
+    series_changed = False
     for name, value in values.items():
         if name in (*SERIES_FIELDS, "slug"):
             if name == "topics":
                 value = sorted(set(value or []))
             if name == "weekdays":
                 value = sorted({int(d) for d in value or []})
+            series_changed |= getattr(series, name) != value
             setattr(series, name, value)
     series.updated_at = timeutil.now_utc()
     changed_values = {
@@ -413,7 +413,7 @@ def update_series(
         if (sorted(series.topics or []) if name == "topics" else getattr(series, name))
         != before[name]
     }
-    if any(getattr(series, name) != own_before[name] for name in own_fields):
+    if series_changed:
         bump_counter()  # the series feed shows the series' own title and description
     if scope == "none" or not changed_values:
         db.session.flush()
