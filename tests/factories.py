@@ -111,6 +111,9 @@ def make_session(app_ctx):
             "ends_at": starts_at + timedelta(minutes=minutes),
             "required": True,
             "room": "Room 1",
+            # Entered ahead of time, as the schedule is (a session created after it ended
+            # is a back-dated one, which the attendance rules treat apart).
+            "created_at": min(timeutil.now_utc(), starts_at - timedelta(days=30)),
         }
         values.update(kw)
         session = Session(**values)

@@ -49,6 +49,10 @@ class Attendance(db.Model):
     flagged: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # A check-in that came after a coordinator's absent/excused mark: the mark stands, and
+    # the check-in (the mark it would have given, and when) waits for the coordinator.
+    request_mark: Mapped[str | None] = mapped_column(String(10), default=None)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     session: Mapped[Session] = relationship()
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])

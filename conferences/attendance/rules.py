@@ -1,11 +1,20 @@
 """The attendance rules, in one place, for check-in rosters, resident pages and reports.
 
-A resident is *expected* at a required, non-cancelled session of their audience
-(``schedule.audience``) unless excused. They are *excused* by an approved excusal that
-covers the session's local date (or lists the session), by an excusing rotation block on
-that date, or by an "excused" mark. They *attended* if marked present, or late when the
-program counts late as attended. The rate is attended / expected, over sessions already
-held. Visitors (outside the audience) and optional sessions are shown but never counted.
+``decide`` gives one resident's status at one session, out of a closed set (``Status``):
+
+- *visitor*: not in the session's audience (shown, never counted);
+- *not counted*: an optional or cancelled session, or a back-dated one (created after it
+  ended) for which no attendance has been recorded yet (no mark, no check-in);
+- *attended*: marked present, or late when the program counts late as attended. An
+  attended session **always** counts as attended and expected, excused or not;
+- *excused*: not attended, and excused by an approved excusal that covers the session's
+  local date (or lists the session), an excusing rotation block on that date, or an
+  "excused" mark. An excusal only removes from "expected" the sessions not attended, so
+  granting one can never lower a rate;
+- *upcoming*: expected, not held yet; *missed*: expected, held, and not attended.
+
+Attended, missed and upcoming are the *expected* statuses. The rate is attended / expected,
+over sessions already held.
 
 Two ways in, one set of definitions:
 
@@ -13,13 +22,14 @@ Two ways in, one set of definitions:
   ``resident_status``): a few plain queries for one session, used by rosters and pages;
 - in bulk (``evaluate``): a constant number of queries for any date range, used by reports.
 
-Both are built from the same predicates below (``is_counted_session``, ``attended_marks``,
-``_covers``) and tests check they agree on demo-like data.
+Both call ``decide`` (the bulk form keeps its results as sets, built with the same
+predicates; tests, a property test among them, check that every pair agrees).
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,11 +67,12 @@ from conferences.schedule.models import Session, SessionStatus
 class Status(enum.StrEnum):
     """A resident's standing at one session."""
 
-    ATTENDED = "attended"  # expected, and present (or late when late counts)
+    ATTENDED = "attended"  # present (or late when late counts), excused or not
     MISSED = "missed"  # expected, held, and not attended (absent, no mark, or late not counted)
-    EXCUSED = "excused"  # in the audience of a required session, but excused
+    EXCUSED = "excused"  # in the audience of a counted session, excused, and not attended
     UPCOMING = "upcoming"  # expected, not held yet
-    NOT_COUNTED = "not_counted"  # optional or cancelled session, or a visitor
+    NOT_COUNTED = "not_counted"  # optional, cancelled, or back-dated and not recorded yet
+    VISITOR = "visitor"  # not in the session's audience
 
 
 STATUS_LABELS = {
@@ -70,7 +81,12 @@ STATUS_LABELS = {
     Status.EXCUSED: "Excused",
     Status.UPCOMING: "Upcoming",
     Status.NOT_COUNTED: "Not counted",
+    Status.VISITOR: "Visitor",
 }
+
+# The statuses of a resident the session is expected of (they make up the rate's denominator
+# once the session is held).
+EXPECTED_STATUSES = frozenset({Status.ATTENDED, Status.MISSED, Status.UPCOMING})
 
 
 class ExcuseKind(enum.StrEnum):
@@ -103,9 +119,35 @@ def is_counted_session(required: bool, status: str) -> bool:
     return required and status != SessionStatus.CANCELLED.value
 
 
+def is_backdated(created_at: datetime | None, ends_at: datetime) -> bool:
+    """A session entered after it ended (a past date added to the schedule)."""
+    return created_at is not None and created_at > ends_at
+
+
 def rate(attended: int, expected: int) -> float | None:
     """Attended / expected as a fraction, or None when nothing was expected."""
     return attended / expected if expected else None
+
+
+def below_threshold(value: float | None, threshold: int | float) -> bool:
+    """Is a rate (a fraction) below a threshold in percent? Compared exactly: 69.99 % is
+    below 70 %, and exactly 70 % is not (``attended * 100 < threshold * expected``)."""
+    if value is None:
+        return False
+    from fractions import Fraction
+
+    return Fraction(value) * 100 < Fraction(threshold)
+
+
+def format_percent(value: float | None, *, sign: bool = True) -> str:
+    """The one way a rate (a fraction) is written, on pages and in exports: one decimal,
+    rounded down, so a rate just under the threshold never reads as reaching it
+    (0.69930 -> "69.9 %"; 0.7 -> "70.0 %"; None -> "–")."""
+    if value is None:
+        return "–" if sign else ""
+    tenths = math.floor(value * 1000 + 1e-9)
+    text = f"{tenths // 10}.{tenths % 10}"
+    return f"{text} %" if sign else text
 
 
 def _excusal_label(reason: str) -> str:
@@ -171,8 +213,8 @@ def excuses_for(session: Session) -> dict[int, Excuse]:
 
 
 def excused_resident_ids(session: Session) -> set[int]:
-    """Residents excused from ``session`` (approved excusals, excusing rotations, marks)."""
-    return set(excuses_for(session))
+    """Residents excused from ``session`` and not attending it (``decide`` says excused)."""
+    return {s.resident_id for s in session_statuses(session) if s.status == Status.EXCUSED}
 
 
 def audience_resident_ids(session: Session) -> set[int]:
@@ -183,10 +225,8 @@ def audience_resident_ids(session: Session) -> set[int]:
 
 
 def expected_resident_ids(session: Session) -> set[int]:
-    """Residents expected at ``session``: its audience, minus the excused (none if not counted)."""
-    if not is_counted_session(session.required, session.status):
-        return set()
-    return audience_resident_ids(session) - excused_resident_ids(session)
+    """Residents expected at ``session`` (attended, missed or upcoming, by ``decide``)."""
+    return {s.resident_id for s in session_statuses(session) if s.status in EXPECTED_STATUSES}
 
 
 def marks_for(session: Session) -> dict[int, str]:
@@ -210,21 +250,33 @@ class ResidentAtSession:
     in_audience: bool
 
 
-def _status(
+def decide(
     *,
     counted: bool,
     member: bool,
+    recorded: bool,
+    backdated: bool,
     excuse: Excuse | None,
     mark: str | None,
     held: bool,
     marks_attended: frozenset[str],
 ) -> Status:
-    if not counted or not member:
+    """The one rule: a resident's status at a session, from the facts.
+
+    ``counted``: required and not cancelled; ``member``: in the session's audience on its
+    date; ``recorded``: someone has a mark at the session (a roster mark or a check-in);
+    ``backdated``: the session was created after it ended; ``excuse``: why the resident
+    would be excused (an approved excusal, an excusing rotation, an "excused" mark), if
+    anything; ``mark``: the resident's mark; ``held``: the session has started.
+    """
+    if not member:
+        return Status.VISITOR
+    if not counted or (backdated and not recorded):
         return Status.NOT_COUNTED
-    if excuse is not None:
-        return Status.EXCUSED
     if mark in marks_attended:
         return Status.ATTENDED
+    if excuse is not None:
+        return Status.EXCUSED
     return Status.MISSED if held else Status.UPCOMING
 
 
@@ -234,22 +286,31 @@ def session_statuses(session: Session, now: datetime | None = None) -> list[Resi
     excuses = excuses_for(session)
     marks = marks_for(session)
     counted = is_counted_session(session.required, session.status)
+    backdated = is_backdated(session.created_at, session.ends_at)
     held = is_held(session.starts_at, now)
     attended = attended_marks()
     result = []
     for resident_id in sorted(members | set(marks)):
         member = resident_id in members
         excuse = excuses.get(resident_id) if member else None
-        status = _status(
+        status = decide(
             counted=counted,
             member=member,
+            recorded=bool(marks),
+            backdated=backdated,
             excuse=excuse,
             mark=marks.get(resident_id),
             held=held,
             marks_attended=attended,
         )
         result.append(
-            ResidentAtSession(resident_id, status, marks.get(resident_id), excuse, member)
+            ResidentAtSession(
+                resident_id,
+                status,
+                marks.get(resident_id),
+                excuse if status == Status.EXCUSED else None,
+                member,
+            )
         )
     return result
 
@@ -260,16 +321,21 @@ def resident_status(
     """One resident's status at one session."""
     member = in_audience(session, facts_for(resident))
     excuse = excuses_for(session).get(resident.id) if member else None
-    mark = marks_for(session).get(resident.id)
-    status = _status(
+    marks = marks_for(session)
+    mark = marks.get(resident.id)
+    status = decide(
         counted=is_counted_session(session.required, session.status),
         member=member,
+        recorded=bool(marks),
+        backdated=is_backdated(session.created_at, session.ends_at),
         excuse=excuse,
         mark=mark,
         held=is_held(session.starts_at, now),
         marks_attended=attended_marks(),
     )
-    return ResidentAtSession(resident.id, status, mark, excuse, member)
+    return ResidentAtSession(
+        resident.id, status, mark, excuse if status == Status.EXCUSED else None, member
+    )
 
 
 # --------------------------------------------------------------------------- in bulk
@@ -287,10 +353,16 @@ class SessionFacts:
     status: str
     audience: Audience
     held: bool
+    backdated: bool = False
+    # Someone has a mark at the session (filled in by ``evaluate``).
+    recorded: bool = False
 
     @property
     def counted(self) -> bool:
-        return is_counted_session(self.required, self.status)
+        """Counts toward attendance: required, not cancelled, and not back-dated unrecorded."""
+        return is_counted_session(self.required, self.status) and (
+            self.recorded or not self.backdated
+        )
 
     @property
     def month(self) -> str:
@@ -311,11 +383,16 @@ class Evaluation:
     sessions: list[SessionFacts]
     residents: dict[int, ResidentFacts]
     members: dict[int, frozenset[int]] = field(default_factory=dict)
+    # Residents excused and not attending, per counted session (``decide`` says excused).
     excused: dict[int, dict[int, Excuse]] = field(default_factory=dict)
+    # Every excuse that applies to a member, attended or not (for ``status``).
+    excuses: dict[int, dict[int, Excuse]] = field(default_factory=dict)
     expected: dict[int, frozenset[int]] = field(default_factory=dict)
     marks: dict[int, dict[int, str]] = field(default_factory=dict)
     # Residents with an attended mark, per session (visitors included).
     marked_attended: dict[int, set[int]] = field(default_factory=dict)
+    # Residents were chosen by a filter (a firm, a class, a list): only they are reported on.
+    filtered: bool = False
 
     def attended(self, session_id: int) -> set[int]:
         """Expected residents who attended (visitors and the excused never count)."""
@@ -323,15 +400,28 @@ class Evaluation:
             session_id, set()
         )
 
+    def visitors(self, session_id: int) -> set[int]:
+        """Residents outside the session's audience with an attended mark (among the
+        chosen residents when a filter chose some: a resident outside the filter is not
+        a visitor, just not reported on)."""
+        members = self.members.get(session_id, frozenset())
+        found = self.marked_attended.get(session_id, set()) - members
+        if self.filtered:
+            found = {rid for rid in found if rid in self.residents}
+        return found
+
     def held_counted(self) -> list[SessionFacts]:
         return [s for s in self.sessions if s.counted and s.held]
 
     def status(self, session: SessionFacts, resident_id: int) -> Status:
+        """``decide`` for one pair, from the facts this evaluation loaded."""
         member = resident_id in self.members.get(session.id, ())
-        return _status(
-            counted=session.counted,
+        return decide(
+            counted=is_counted_session(session.required, session.status),
             member=member,
-            excuse=self.excused.get(session.id, {}).get(resident_id),
+            recorded=session.recorded,
+            backdated=session.backdated,
+            excuse=self.excuses.get(session.id, {}).get(resident_id),
             mark=self.marks.get(session.id, {}).get(resident_id),
             held=session.held,
             marks_attended=self.marks_attended,
@@ -390,6 +480,8 @@ def evaluate(
             Session.required,
             Session.status,
             Session.audience,
+            Session.ends_at,
+            Session.created_at,
         )
         .where(Session.starts_at >= first, Session.starts_at < last)
         .order_by(Session.starts_at, Session.id)
@@ -397,9 +489,18 @@ def evaluate(
     if series_id is not None:
         session_query = session_query.where(Session.series_id == series_id)
     sessions = []
-    for sid, public_id, title, ser, starts_at, required, status, audience in db.session.execute(
-        session_query
-    ):
+    for (
+        sid,
+        public_id,
+        title,
+        ser,
+        starts_at,
+        required,
+        status,
+        audience,
+        ends_at,
+        created_at,
+    ) in db.session.execute(session_query):
         sessions.append(
             SessionFacts(
                 sid,
@@ -412,6 +513,7 @@ def evaluate(
                 status,
                 Audience.from_json(audience),
                 starts_at <= now,
+                is_backdated(created_at, ends_at),
             )
         )
 
@@ -431,6 +533,7 @@ def evaluate(
         for rid, start_year, firm, track in db.session.execute(resident_query)
     }
     evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
+    evaluation.filtered = not (resident_ids is None and firm_id is None and pgy is None)
     if not residents:
         # No one chosen (an empty firm, a class with no residents): every session expects no one.
         for session in sessions:
@@ -509,11 +612,11 @@ def evaluate(
     for excusal_id, session_id in listed:
         excusals_listing[session_id].append(excusal_id)
 
-    # Marks at the sessions of the range (absent marks change nothing, so skip them).
+    # Marks at the sessions of the range (an absent mark also records attendance).
     mark_rows = db.session.execute(
-        select(Attendance.session_id, Attendance.resident_id, Attendance.mark)
-        .where(Attendance.session_id.in_(session_ids_in_range))
-        .where(Attendance.mark != Mark.ABSENT.value)
+        select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
+            Attendance.session_id.in_(session_ids_in_range)
+        )
     )
     marks: dict[int, dict[int, str]] = defaultdict(dict)
     marked_attended: dict[int, set[int]] = defaultdict(set)
@@ -527,6 +630,8 @@ def evaluate(
             marked_excused[session_id].add(rid)
     evaluation.marks = marks
     evaluation.marked_attended = marked_attended
+    for session in sessions:
+        session.recorded = session.id in marks
 
     # Excuses by local date (date-range excusals and excusing blocks) and by session.
     days = sorted({s.on for s in sessions})
@@ -584,8 +689,12 @@ def evaluate(
                 excused.setdefault(rid, source[rid])
         for rid in members.intersection(marked_excused.get(session.id, ())):
             excused.setdefault(rid, MARK_EXCUSE)
-        evaluation.excused[session.id] = excused
-        evaluation.expected[session.id] = members.difference(excused)
+        evaluation.excuses[session.id] = excused
+        # An attended session always counts: an excuse only applies to the rest.
+        attended_here = marked_attended.get(session.id, set())
+        not_attending = {rid: e for rid, e in excused.items() if rid not in attended_here}
+        evaluation.excused[session.id] = not_attending
+        evaluation.expected[session.id] = members.difference(not_attending)
     return evaluation
 
 

@@ -42,7 +42,7 @@ from conferences.schedule.audience import (
     session_audience,
     session_residents,
 )
-from conferences.schedule.models import Session
+from conferences.schedule.models import Session, SessionStatus
 from conferences.schedule.services import get_session_by_public_id
 
 ATTENDED_MARKS = (Mark.PRESENT.value, Mark.LATE.value)
@@ -115,10 +115,18 @@ class CheckinResult:
     visitor: bool = False
     flagged: bool = False
     source: str = Source.CHECKIN.value
+    # The check-in came after a coordinator marked the resident absent or excused: the
+    # mark stands and the check-in waits for the coordinator (``request_mark``).
+    request_mark: str | None = None
+    requested_at: datetime | None = None
 
     @property
     def is_late(self) -> bool:
         return self.mark == Mark.LATE.value
+
+    @property
+    def is_request(self) -> bool:
+        return self.request_mark is not None
 
 
 def _cancelled_message(session: Session) -> str:
@@ -219,8 +227,10 @@ def record_checkin(
 ) -> CheckinResult:
     """Check ``resident`` in to ``session`` now (the code was already validated).
 
-    Idempotent: a second check-in changes nothing and reports the first one. A manual
-    absent/excused mark is replaced, because the resident is demonstrably in the room.
+    Idempotent: a second check-in changes nothing and reports the first one. A
+    coordinator's absent/excused mark stands: the check-in is kept on it as a request the
+    roster shows for the coordinator to accept or dismiss. A check-in that overlaps another
+    session the resident is already checked in to is refused (``DomainError``).
     Reads everything first; the first statement that writes is the insert.
     """
     at = at or timeutil.now_utc()
@@ -239,6 +249,13 @@ def record_checkin(
         existing = _mark_row(session.id, resident.id)
     if existing is not None and existing.mark in ATTENDED_MARKS:
         return _already(session, existing, visitor)
+    if existing is not None and existing.request_mark is not None:
+        return _already(session, existing, visitor)
+    overlap = overlapping_checkin(session, resident.id)
+    if overlap is not None:
+        raise DomainError(overlap_message(overlap, session), field="code")
+    if existing is not None:
+        return _record_request(session, resident, existing, mark, at, visitor)
     others_on_device = (
         db.session.scalars(
             select(Attendance.id).where(
@@ -334,9 +351,14 @@ def check_in_with_code(
 
 def _mark_row(session_id: int, resident_id: int):
     return db.session.execute(
-        select(Attendance.id, Attendance.mark, Attendance.checked_in_at, Attendance.source).where(
-            Attendance.session_id == session_id, Attendance.resident_id == resident_id
-        )
+        select(
+            Attendance.id,
+            Attendance.mark,
+            Attendance.checked_in_at,
+            Attendance.source,
+            Attendance.request_mark,
+            Attendance.requested_at,
+        ).where(Attendance.session_id == session_id, Attendance.resident_id == resident_id)
     ).first()
 
 
@@ -348,7 +370,132 @@ def _already(session: Session, row, visitor: bool) -> CheckinResult:
         created=False,
         visitor=visitor,
         source=row.source,
+        request_mark=getattr(row, "request_mark", None),
+        requested_at=getattr(row, "requested_at", None),
     )
+
+
+def overlapping_checkin(session: Session, resident_id: int) -> Session | None:
+    """Another (not cancelled) session overlapping ``session`` in time that the resident is
+    already marked present or late at, if any."""
+    return db.session.scalar(
+        select(Session)
+        .join(Attendance, Attendance.session_id == Session.id)
+        .where(
+            Attendance.resident_id == resident_id,
+            Attendance.mark.in_(ATTENDED_MARKS),
+            Session.id != session.id,
+            Session.status != SessionStatus.CANCELLED.value,
+            Session.starts_at < session.ends_at,
+            Session.ends_at > session.starts_at,
+        )
+        .order_by(Session.starts_at)
+        .limit(1)
+    )
+
+
+def overlap_message(other: Session, session: Session) -> str:
+    span = (
+        f"{timeutil.format_local(other.starts_at, '%H:%M')}–"
+        f"{timeutil.format_local(other.ends_at, '%H:%M')}"
+    )
+    return (
+        f"You are checked in to {other.title} ({span}), which overlaps {session.title}: "
+        "only one of them can count. If you attended this one instead, ask a coordinator "
+        "to mark you by hand."
+    )
+
+
+def request_text(mark: str, request_mark: str | None, requested_at: datetime | None) -> str:
+    """What the roster says of a check-in waiting for the coordinator."""
+    if request_mark is None or requested_at is None:
+        return ""
+    when = timeutil.format_local(requested_at, "%H:%M")
+    late = " (late)" if request_mark == Mark.LATE.value else ""
+    return f"checked in at {when}{late} after being marked {MARK_LABELS.get(mark, mark).lower()}"
+
+
+def _record_request(
+    session: Session, resident: User, existing, mark: str, at: datetime, visitor: bool
+) -> CheckinResult:
+    """Keep a check-in that came after a coordinator's absent/excused mark as a request."""
+    written = cast(
+        CursorResult,
+        db.session.execute(
+            update(Attendance.__table__)
+            .where(
+                Attendance.id == existing.id,
+                Attendance.mark == existing.mark,
+                Attendance.request_mark.is_(None),
+            )
+            .values(request_mark=mark, requested_at=at)
+        ),
+    ).rowcount
+    if not written:
+        return _already(session, _mark_row(session.id, resident.id), visitor)
+    _audit(
+        session.id,
+        resident.id,
+        actor_id=resident.id,
+        at=at,
+        old=existing.mark,
+        new=existing.mark,
+        source=Source.CHECKIN.value,
+        reason="Check-in kept for a coordinator: "
+        + request_text(existing.mark, mark, at).capitalize(),
+    )
+    return CheckinResult(
+        session,
+        existing.mark,
+        existing.checked_in_at,
+        created=False,
+        visitor=visitor,
+        source=existing.source,
+        request_mark=mark,
+        requested_at=at,
+    )
+
+
+def decide_checkin_request(
+    session: Session,
+    resident_id: int,
+    *,
+    accept: bool,
+    actor: User,
+    at: datetime | None = None,
+) -> Attendance:
+    """A coordinator accepts (the check-in's mark replaces theirs) or dismisses (their mark
+    stands) a check-in that came after they marked the resident; audited either way."""
+    at = at or timeutil.now_utc()
+    row = db.session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.resident_id == resident_id
+        )
+    )
+    if row is None or row.request_mark is None or row.requested_at is None:
+        raise Conflict("There is no check-in waiting for a decision for this resident.")
+    text = request_text(row.mark, row.request_mark, row.requested_at)
+    old = row.mark
+    if accept:
+        row.mark = row.request_mark
+        row.source = Source.CHECKIN.value
+        row.checked_in_at = row.requested_at
+    row.request_mark = None
+    row.requested_at = None
+    row.updated_at = at
+    row.updated_by_id = actor.id
+    _audit(
+        session.id,
+        resident_id,
+        actor_id=actor.id,
+        at=at,
+        old=old,
+        new=row.mark,
+        source=Source.MANUAL.value,
+        reason=("Check-in accepted: " if accept else "Check-in dismissed: ") + text,
+    )
+    db.session.flush()
+    return row
 
 
 def _audit(
@@ -377,12 +524,17 @@ def _audit(
 
 
 def live_count(session: Session) -> int:
-    """Residents checked in (or marked present/late) at ``session``."""
+    """Residents at ``session`` whose mark counts as attended (present, or late when late
+    counts): by ``rules.decide`` these are exactly the attended residents and the visitors,
+    the report's "Attended" plus "Visitors"."""
     return (
         db.session.scalar(
             select(func.count())
             .select_from(Attendance)
-            .where(Attendance.session_id == session.id, Attendance.mark.in_(ATTENDED_MARKS))
+            .where(
+                Attendance.session_id == session.id,
+                Attendance.mark.in_(sorted(rules.attended_marks())),
+            )
         )
         or 0
     )
@@ -452,6 +604,9 @@ def set_marks(
         row.source = source
         row.updated_at = at
         row.updated_by_id = actor.id
+        # A new mark by hand is the coordinator's decision on a waiting check-in too.
+        row.request_mark = None
+        row.requested_at = None
         if mark not in ATTENDED_MARKS:
             row.flagged = False
         _audit(
@@ -496,7 +651,7 @@ def clear_flag(session: Session, resident_id: int, *, actor: User, reason: str =
 
 # ----------------------------------------------------------------------------- roster
 
-STATUSES = ("present", "late", "absent", "excused", "visitor")
+STATUSES = ("expected", "present", "late", "absent", "excused", "visitor")
 
 
 @dataclass
@@ -506,6 +661,7 @@ class RosterRow:
     expected: bool
     attendance: Attendance | None = None
     excuse: str = ""  # why an excused resident is excused (excusal, rotation, mark)
+    rule_status: rules.Status | None = None
 
     @property
     def flagged(self) -> bool:
@@ -523,6 +679,14 @@ class RosterRow:
     def mark(self) -> str | None:
         return self.attendance.mark if self.attendance else None
 
+    @property
+    def request(self) -> str:
+        """ "checked in at 09:14 after being marked absent", when a check-in waits."""
+        row = self.attendance
+        if row is None:
+            return ""
+        return request_text(row.mark, row.request_mark, row.requested_at)
+
 
 @dataclass
 class Roster:
@@ -538,11 +702,17 @@ class Roster:
     def flagged_count(self) -> int:
         return sum(1 for r in self.rows if r.flagged)
 
+    @property
+    def request_count(self) -> int:
+        return sum(1 for r in self.rows if r.request)
+
     def filtered(self, status: str = "", search: str = "") -> list[RosterRow]:
         needle = search.strip().lower()
         rows = self.rows
         if status == "flagged":
             rows = [r for r in rows if r.flagged]
+        elif status == "requests":
+            rows = [r for r in rows if r.request]
         elif status:
             rows = [r for r in rows if r.status == status]
         if needle:
@@ -554,51 +724,49 @@ class Roster:
         return rows
 
 
-def roster(session: Session) -> Roster:
-    """Expected residents (audience minus excused) and visitors, with their statuses."""
-    audience = cast(list[User], list(db.session.scalars(session_residents(session))))
-    excused = rules.excuses_for(session)
+def _roster_status(entry: rules.ResidentAtSession, held: bool) -> str:
+    """The roster's word for a rule status (the mark says present or late)."""
+    status = entry.status
+    if status == rules.Status.VISITOR:
+        return "visitor"
+    if status == rules.Status.EXCUSED:
+        return "excused"
+    if status == rules.Status.UPCOMING:
+        return "expected"
+    if status == rules.Status.ATTENDED:
+        return entry.mark or "present"
+    if status == rules.Status.MISSED:
+        return "late" if entry.mark == Mark.LATE.value else "absent"
+    # Not counted (optional, cancelled, back-dated and not recorded): the mark, if any.
+    if entry.mark:
+        return entry.mark
+    return "absent" if held else "expected"
+
+
+def roster(session: Session, now: datetime | None = None) -> Roster:
+    """Audience residents and visitors with their status, decided by ``rules.decide``."""
+    statuses = rules.session_statuses(session, now)
+    held = rules.is_held(session.starts_at, now)
+    ids = [entry.resident_id for entry in statuses]
+    users = {
+        user.id: user
+        for user in db.session.scalars(select(User).where(User.id.in_(ids or [0])))
+    }
     marks = {
         row.resident_id: row
-        for row in db.session.scalars(
-            select(Attendance)
-            .options(joinedload(Attendance.resident))
-            .where(Attendance.session_id == session.id)
-        )
+        for row in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
     }
-    rows: list[RosterRow] = []
-    audience_ids = set()
-    for resident in audience:
-        audience_ids.add(resident.id)
-        row = marks.get(resident.id)
-        if row is not None and row.mark in ATTENDED_MARKS:
-            status = row.mark
-        elif (row is not None and row.mark == Mark.EXCUSED.value) or resident.id in excused:
-            status = "excused"
-        else:
-            status = "absent"
-        rows.append(
-            RosterRow(
-                resident,
-                status,
-                expected=status != "excused",
-                attendance=row,
-                excuse=str(excused.get(resident.id, rules.MARK_EXCUSE))
-                if status == "excused"
-                else "",
-            )
+    rows = [
+        RosterRow(
+            users[entry.resident_id],
+            _roster_status(entry, held),
+            expected=entry.status in rules.EXPECTED_STATUSES,
+            attendance=marks.get(entry.resident_id),
+            excuse=str(entry.excuse) if entry.excuse is not None else "",
+            rule_status=entry.status,
         )
-    outsiders = [row for rid, row in marks.items() if rid not in audience_ids]
-    facts = resident_facts([row.resident for row in outsiders])
-    for row in outsiders:
-        # Someone the audience query missed: a visitor if checked in, else their mark.
-        if in_audience(session, facts[row.resident_id]) and row.resident.active:
-            status = row.mark if row.mark != Mark.EXCUSED.value else "excused"
-            expected = row.mark != Mark.EXCUSED.value
-        else:
-            status = "visitor" if row.mark in ATTENDED_MARKS else row.mark
-            expected = False
-        rows.append(RosterRow(row.resident, status, expected=expected, attendance=row))
+        for entry in statuses
+    ]
     rows.sort(key=lambda r: (r.resident.name.lower(), r.resident.id))
     return Roster(session, rows, Counter(r.status for r in rows))
 

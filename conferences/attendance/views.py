@@ -90,6 +90,13 @@ def session_page_url(session) -> str:
 
 
 def _already_message(result: services.CheckinResult) -> str:
+    if result.is_request:
+        when = timeutil.format_local(result.requested_at, "%H:%M")
+        label = services.MARK_LABELS.get(result.mark, result.mark).lower()
+        return (
+            f"A coordinator marked you {label} for {result.session.title}, so your check-in "
+            f"at {when} was passed on to them to decide."
+        )
     if result.checked_in_at is not None and result.source == "checkin":
         return f"Already checked in at {timeutil.format_local(result.checked_in_at, '%H:%M')}."
     label = services.MARK_LABELS.get(result.mark, result.mark).lower()
@@ -98,7 +105,9 @@ def _already_message(result: services.CheckinResult) -> str:
 
 def _outcome(result: services.CheckinResult) -> tuple[str, str, str]:
     """Message, category and next page, computed before the commit expires the session."""
-    if result.created:
+    if result.is_request:
+        text, category = _already_message(result), "warning"
+    elif result.created:
         when = timeutil.format_local(result.checked_in_at, "%H:%M")
         text = f"You are checked in to {result.session.title} at {when}"
         text += " (late)" if result.is_late else ""
@@ -331,7 +340,7 @@ def _roster_page(session, form: MarkForm, selected: Collection[int] = (), status
     choice and ticked residents, not an empty form."""
     data = services.roster(session)
     status = request.args.get("status", "")
-    if status not in (*services.STATUSES, "flagged"):
+    if status not in (*services.STATUSES, "flagged", "requests"):
         status = ""
     search = request.args.get("q", "").strip()[:100]
     rows = data.filtered(status, search)
@@ -428,6 +437,28 @@ def clear_flag(public_id: str, resident_id: int):
         db.session.commit()
         flash("Flag cleared.", "success")
     return redirect(url_for("attendance.roster", public_id=public_id, status="flagged"), 303)
+
+
+@bp.post("/sessions/<public_id>/roster/requests/<int:resident_id>")
+@permission_required("manage_attendance")
+def decide_checkin_request(public_id: str, resident_id: int):
+    """Accept or dismiss a check-in that came after the resident was marked by hand."""
+    session = _load_session(public_id)
+    form = ClearFlagForm()
+    decision = request.form.get("decision", "")
+    if not form.validate_on_submit() or decision not in ("accept", "dismiss"):
+        abort(400)
+    try:
+        services.decide_checkin_request(
+            session, resident_id, accept=decision == "accept", actor=current_user
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Check-in accepted." if decision == "accept" else "Check-in dismissed.", "success")
+    return redirect(url_for("attendance.roster", public_id=public_id, status="requests"), 303)
 
 
 def _form_errors(form) -> str:

@@ -7,11 +7,12 @@ also show the same numbers as a table.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from itertools import count
 
 from markupsafe import Markup, escape
+
+from conferences.attendance.rules import below_threshold, format_percent
 
 BAR_HEIGHT = 22
 BAR_GAP = 8
@@ -28,13 +29,13 @@ class Bar:
 
 
 def _percent(value: float | None) -> str:
-    return "no data" if value is None else f"{math.floor(value * 100 + 1e-9)} %"
+    return "no data" if value is None else format_percent(value)
 
 
 def _colour(value: float | None, threshold: float) -> str:
     if value is None:
         return "#adb5bd"
-    return "#198754" if value >= threshold else "#dc3545"
+    return "#dc3545" if below_threshold(value, threshold * 100) else "#198754"
 
 
 def _short(label: str, limit: int = 24) -> str:
@@ -47,7 +48,7 @@ def bar_chart(title: str, bars: list[Bar], threshold_percent: int) -> Markup:
     threshold = threshold_percent / 100
     plot = CHART_WIDTH - LABEL_WIDTH - 50
     height = max(1, len(bars)) * (BAR_HEIGHT + BAR_GAP) + 30
-    below = [b.label for b in bars if b.value is not None and b.value < threshold]
+    below = [b.label for b in bars if below_threshold(b.value, threshold_percent)]
     description = f"{len(bars)} bars. " + (
         f"Below {threshold_percent} %: {', '.join(below)}."
         if below

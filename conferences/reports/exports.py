@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from datetime import date
 
@@ -13,6 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from conferences.attendance.rules import format_percent
 from conferences.reports.services import Table
 
 # Cells a spreadsheet would run as a formula are prefixed with a quote.
@@ -27,8 +27,8 @@ def _csv_cell(value, kind: str) -> str:
     if value is None:
         return ""
     if kind == "percent":
-        # Rounded down, like the pages: a rate just under the threshold never reads as reaching it.
-        return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}"
+        # The pages' own formatting, without the sign (the header says "(%)").
+        return format_percent(value, sign=False)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):

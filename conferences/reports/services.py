@@ -7,7 +7,6 @@ attendance rules per request (a fixed number of queries, whatever the size of th
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -203,8 +202,7 @@ class Overview:
 
     @property
     def below(self) -> list[ResidentLine]:
-        limit = self.threshold / 100
-        return [r for r in self.residents if r.rate is not None and r.rate < limit]
+        return [r for r in self.residents if rules.below_threshold(r.rate, self.threshold)]
 
     @property
     def held_sessions(self) -> int:
@@ -396,16 +394,13 @@ def session_table(view: Overview, link=None) -> Table:
     )
     for s in evaluation.sessions:
         members = evaluation.members.get(s.id, set())
-        marks = evaluation.marks.get(s.id, {})
-        visitors = sum(
-            1
-            for rid, mark in marks.items()
-            if rid not in members and mark in evaluation.marks_attended
-        )
+        visitors = len(evaluation.visitors(s.id))
         if s.status == SessionStatus.CANCELLED.value:
             counted = "cancelled"
         elif not s.required:
             counted = "optional"
+        elif not s.counted:
+            counted = "not recorded"  # back-dated, and no attendance recorded yet
         elif not s.held:
             counted = "upcoming"
         else:
@@ -483,13 +478,12 @@ class Outlook:
 
     @property
     def below(self) -> bool:
-        return self.rate is not None and self.rate * 100 < self.threshold
+        return rules.below_threshold(self.rate, self.threshold)
 
     @property
     def trending_below(self) -> bool:
         """At or above the threshold overall, but below it over the last four weeks."""
-        recent = self.recent_rate
-        return not self.below and recent is not None and recent * 100 < self.threshold
+        return not self.below and rules.below_threshold(self.recent_rate, self.threshold)
 
     def summary(self) -> str:
         if self.year_expected == 0:
@@ -579,12 +573,12 @@ def resident_detail_table(evaluation: rules.Evaluation, resident_id: int) -> Tab
         status = evaluation.status(s, resident_id)
         label = rules.STATUS_LABELS[status]
         if status == rules.Status.NOT_COUNTED:
-            if not member:
-                label += " (visitor)"
-            elif not s.required:
+            if not s.required:
                 label += " (optional)"
-            else:
+            elif s.status == SessionStatus.CANCELLED.value:
                 label += " (cancelled)"
+            else:
+                label += " (no attendance recorded)"
         excuse = evaluation.excused.get(s.id, {}).get(resident_id)
         table.rows.append(
             [
@@ -972,14 +966,9 @@ def send_attendance_digest(now: datetime | None = None) -> DigestResult:
     return DigestResult(below, trending, sent)
 
 
-def whole_percent(value: float) -> int:
-    """A rate as a whole percentage, rounded down: 69.8 % shows as 69 %, never as a
-    threshold of 70 % it has not reached. (The small epsilon absorbs float noise: 0.29 * 100.)"""
-    return math.floor(value * 100 + 1e-9)
-
-
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{whole_percent(value)} %"
+    """A rate as pages, e-mails and exports write it (``rules.format_percent``)."""
+    return rules.format_percent(value)
 
 
 # --------------------------------------------------------------------------- choices

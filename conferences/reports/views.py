@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from conferences import timeutil
+from conferences.attendance import rules
 from conferences.attendance.compression import compressed
 from conferences.auth.policy import authorize, permission_required
 from conferences.extensions import db
@@ -33,6 +34,12 @@ FORMATS = ("csv", "xlsx")
 @bp.app_template_filter("rate_percent")
 def rate_percent(value) -> str:
     return services.percent(value)
+
+
+@bp.app_template_global("below_threshold")
+def below_threshold(value, threshold) -> bool:
+    """The exact threshold comparison (``rules.below_threshold``), for templates."""
+    return threshold is not None and rules.below_threshold(value, threshold)
 
 
 def _reading() -> services.FilterReading:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from conferences import timeutil
 from conferences.extensions import db
@@ -236,6 +236,12 @@ def load(ctx) -> None:
     _tag_topics([noon, morning, grand_rounds, board])
     _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board)
     ctx.log(f"    {sum(ctx.data['schedule_counts'].values())} sessions generated")
+    # The year's schedule was built before it began (in June), not on the day the demo is
+    # loaded: otherwise every past session would read as back-dated.
+    built_at = timeutil.localize(first - timedelta(days=20), time(9))
+    db.session.execute(
+        update(Session).where(Session.created_at > built_at).values(created_at=built_at)
+    )
 
 
 def _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board) -> None:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from conferences import timeutil
 from conferences.attendance import rules, services
 from conferences.attendance.models import Attendance, AttendanceChange
 from conferences.extensions import db
@@ -56,7 +57,7 @@ def test_roster_page_counts_search_and_history(
     auth.login(coordinator.email)
     page = client.get(f"/sessions/{session.public_id}/roster")
     assert page.status_code == 200
-    assert 'data-count="expected">2<' in page.text
+    assert 'data-count="counted">2<' in page.text
     assert 'data-count="present">1<' in page.text
     assert 'data-count="absent">1<' in page.text
     # The audit trail shows the check-in.
@@ -119,16 +120,64 @@ def test_manual_present_then_check_in_reports_already_marked(
     assert len(db.session.scalars(select(AttendanceChange)).all()) == 1
 
 
-def test_check_in_replaces_a_manual_absent_mark_and_audits_it(
-    app_ctx, clock, live_session, resident, coordinator
+def test_a_manual_mark_stands_and_a_later_check_in_waits_for_the_coordinator(
+    client, auth, clock, live_session, resident, coordinator
 ):
     session = live_session()
     services.set_marks(session, [resident.id], "absent", actor=coordinator)
-    result = services.check_in(session, resident, code_at(session, clock()))
-    assert result.created
-    assert db.session.scalars(select(Attendance.mark)).one() == "present"
+    at = clock() + timedelta(minutes=11)
+    clock.set(at)
+    result = services.check_in(session, resident, code_at(session, at))
+    assert result.is_request and not result.created
+    assert result.request_mark == "late"
+    # The coordinator's mark stands; the check-in is kept on it as a request, audited.
+    row = db.session.scalars(select(Attendance)).one()
+    assert (row.mark, row.request_mark, row.requested_at) == ("absent", "late", at)
     last = db.session.scalars(select(AttendanceChange).order_by(AttendanceChange.id.desc())).first()
-    assert (last.old_mark, last.new_mark, last.source) == ("absent", "present", "checkin")
+    assert (last.old_mark, last.new_mark, last.source) == ("absent", "absent", "checkin")
+    assert "after being marked absent" in last.reason
+    assert rules.resident_status(session, resident).status == rules.Status.MISSED
+    # A second check-in changes nothing more.
+    again = services.check_in(session, resident, code_at(session, at))
+    assert again.is_request and not again.created
+    db.session.commit()
+
+    # The roster flags it, with the time, for the coordinator to decide.
+    auth.login(coordinator.email)
+    page = client.get(f"/sessions/{session.public_id}/roster?status=requests")
+    when = timeutil.format_local(at, "%H:%M")
+    assert f"Checked in at {when} (late) after being marked absent" in page.text
+    assert 'data-count="requests">1<' in page.text
+    response = client.post(
+        f"/sessions/{session.public_id}/roster/requests/{resident.id}",
+        data={"decision": "accept"},
+    )
+    assert response.status_code == 303
+    row = db.session.scalars(select(Attendance)).one()
+    db.session.refresh(row)
+    assert (row.mark, row.request_mark, row.checked_in_at) == ("late", None, at)
+    last = db.session.scalars(select(AttendanceChange).order_by(AttendanceChange.id.desc())).first()
+    assert (last.old_mark, last.new_mark, last.actor_id) == ("absent", "late", coordinator.id)
+    assert last.reason.startswith("Check-in accepted")
+
+
+def test_a_dismissed_check_in_request_leaves_the_mark(
+    app_ctx, clock, live_session, resident, coordinator
+):
+    session = live_session()
+    services.set_marks(session, [resident.id], "excused", actor=coordinator)
+    services.check_in(session, resident, code_at(session, clock()))
+    services.decide_checkin_request(session, resident.id, accept=False, actor=coordinator)
+    row = db.session.scalars(select(Attendance)).one()
+    assert (row.mark, row.request_mark) == ("excused", None)
+    last = db.session.scalars(select(AttendanceChange).order_by(AttendanceChange.id.desc())).first()
+    assert last.reason.startswith("Check-in dismissed")
+    import pytest
+
+    from conferences.errors import Conflict
+
+    with pytest.raises(Conflict):
+        services.decide_checkin_request(session, resident.id, accept=True, actor=coordinator)
 
 
 def test_only_residents_can_be_marked(app_ctx, live_session, coordinator, make_user):

@@ -328,7 +328,7 @@ def test_residents_see_only_their_own_attendance(
     assert page.status_code == 200
     assert b"Otto Other" not in page.data
     assert b"Sepsis update" in page.data
-    assert b"100 %" in page.data
+    assert b"100.0 %" in page.data
     for url in (
         "/reports",
         "/reports/residents",
@@ -424,7 +424,7 @@ def test_attendance_digest_goes_to_coordinators_once_a_week(
     assert "1 digest(s) sent" in result.output
     messages = db.session.scalars(select(OutboxMessage)).all()
     assert len(messages) == 1
-    assert "Lou Low: 25 %" in messages[0].body
+    assert "Lou Low: 25.0 %" in messages[0].body
     assert "Hal High" in messages[0].body  # 0 of 4: below as well
 
     clock.advance(days=2)  # same ISO week
@@ -482,12 +482,14 @@ def test_overview_of_a_firm_without_residents_is_empty_not_an_error(
 def test_rates_just_under_the_threshold_never_read_as_reaching_it(app_ctx):
     from conferences.reports import charts, exports
 
-    assert services.percent(0.698) == "69 %"
-    assert services.percent(0.7) == "70 %"
-    assert services.percent(0.29) == "29 %"  # 0.29 * 100 is 28.999999999999996
-    assert services.percent(1.0) == "100 %"
+    assert services.percent(0.698) == "69.8 %"
+    assert services.percent(0.7) == "70.0 %"
+    assert services.percent(0.29) == "29.0 %"  # 0.29 * 100 is 28.999999999999996
+    assert services.percent(1.0) == "100.0 %"
     assert services.percent(None) == "–"
-    assert charts._percent(0.698) == "69 %"
+    assert services.percent(100 / 143) == "69.9 %"  # 69.93 %: one decimal, rounded down
+    assert charts._percent(0.698) == "69.8 %"
+    assert exports._csv_cell(100 / 143, "percent") == "69.9"
     assert exports._csv_cell(0.6996, "percent") == "69.9"
     assert exports._csv_cell(0.29, "percent") == "29.0"
 

@@ -82,7 +82,7 @@ def test_visitor_is_shown_but_not_counted(clock, make_resident, make_session, ma
 
     statuses = {s.resident_id: s for s in rules.session_statuses(intern_report)}
     assert statuses[senior.id].in_audience is False
-    assert statuses[senior.id].status == rules.Status.NOT_COUNTED
+    assert statuses[senior.id].status == rules.Status.VISITOR
     assert statuses[intern.id].status == rules.Status.MISSED
     assert _resident_totals(senior) == (0, 0, 0)
     assert _resident_totals(intern) == (1, 0, 0)
