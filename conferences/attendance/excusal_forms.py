@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
     DateField,
     RadioField,
     SelectField,
@@ -35,6 +36,7 @@ class RequestExcusalForm(PageForm):
     sessions = MultiCheckboxField("Sessions", coerce=int, choices=[], validate_choice=False)
     reason = SelectField("Reason", choices=choices(reason_choices()), validators=[DataRequired()])
     note = TextAreaField("Note for the coordinators", validators=[Length(max=2000)])
+    confirm = BooleanField("Send it anyway", default=False)
     submit = SubmitField("Send request")
 
 

@@ -64,6 +64,7 @@ def request_excusal():
     """A resident asks to be excused over some days or from chosen sessions."""
     form = RequestExcusalForm()
     form.sessions.choices = choices(_session_choices(current_user))
+    warnings: list[str] = []
     if form.validate_on_submit():
         by_sessions = form.mode.data == "sessions"
         try:
@@ -75,7 +76,11 @@ def request_excusal():
                 starts_on=None if by_sessions else form.starts_on.data,
                 ends_on=None if by_sessions else form.ends_on.data,
                 session_ids=form.sessions.data if by_sessions else None,
+                confirm=bool(form.confirm.data),
             )
+        except excusals.NeedsConfirmation as question:
+            db.session.rollback()
+            warnings = question.warnings
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -87,6 +92,7 @@ def request_excusal():
     return render_template(
         "excusals/request.html",
         form=form,
+        warnings=warnings,
         mine=mine,
         withdraw_form=WithdrawExcusalForm(),
         describe=excusals.describe,

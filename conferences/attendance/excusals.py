@@ -90,18 +90,37 @@ def _validate(
     return starts_on, ends_on, sessions
 
 
+class NeedsConfirmation(DomainError):
+    """A request that repeats another or excuses nothing: sent only when the resident
+    confirms, having read ``warnings``."""
+
+    def __init__(self, warnings: list[str]):
+        super().__init__(" ".join(warnings), field="confirm")
+        self.warnings = warnings
+
+
 def covered_sessions(excusal: Excusal) -> list[Session]:
     """Required, scheduled sessions of the resident's audience that ``excusal`` covers."""
-    listed = [row.session_id for row in excusal.session_rows]
+    return _covered(
+        excusal.resident,
+        excusal.starts_on,
+        excusal.ends_on,
+        [row.session_id for row in excusal.session_rows],
+    )
+
+
+def _covered(
+    resident: User, starts_on: date, ends_on: date, listed: list[int]
+) -> list[Session]:
     query = select(Session).where(
         Session.required.is_(True), Session.status != SessionStatus.CANCELLED.value
     )
     if listed:
         query = query.where(Session.id.in_(listed))
     else:
-        first, last = timeutil.range_bounds(excusal.starts_on, excusal.ends_on)
+        first, last = timeutil.range_bounds(starts_on, ends_on)
         query = query.where(Session.starts_at >= first, Session.starts_at < last)
-    facts = facts_for(excusal.resident)
+    facts = facts_for(resident)
     return [
         s for s in db.session.scalars(query.order_by(Session.starts_at)) if in_audience(s, facts)
     ]
@@ -154,6 +173,50 @@ def _create(
     return ExcusalResult(excusal, covered_sessions(excusal))
 
 
+def _period(starts_on: date, ends_on: date) -> str:
+    first = starts_on.strftime("%a %d %b %Y")
+    last = ends_on.strftime("%a %d %b %Y")
+    return first if first == last else f"{first} – {last}"
+
+
+def request_warnings(
+    resident: User,
+    starts_on: date | None,
+    ends_on: date | None,
+    reason: str,
+    session_ids: list[int] | None,
+) -> list[str]:
+    """What a resident should know before sending a request: another pending or approved
+    request already covers some of the same days, or the request would excuse nothing."""
+    first, last, sessions = _validate(resident, starts_on, ends_on, reason, session_ids)
+    warnings = []
+    overlapping = db.session.scalars(
+        select(Excusal)
+        .where(
+            Excusal.resident_id == resident.id,
+            Excusal.status.in_([RequestStatus.PENDING.value, RequestStatus.APPROVED.value]),
+            Excusal.starts_on <= last,
+            Excusal.ends_on >= first,
+        )
+        .order_by(Excusal.starts_on, Excusal.id)
+    ).all()
+    listed = {s.id for s in sessions}
+    for other in overlapping:
+        other_listed = {row.session_id for row in other.session_rows}
+        if listed and other_listed and not listed & other_listed:
+            continue  # different sessions on the same days
+        days = _period(max(first, other.starts_on), min(last, other.ends_on))
+        warnings.append(
+            f"Your {other.status} request ({describe(other)}) already covers {days}."
+        )
+    if not _covered(resident, first, last, sorted(listed)):
+        warnings.append(
+            f"This request would excuse nothing: none of your required sessions falls in "
+            f"{_period(first, last)}."
+        )
+    return warnings
+
+
 def request_excusal(
     resident: User,
     *,
@@ -163,10 +226,18 @@ def request_excusal(
     starts_on: date | None = None,
     ends_on: date | None = None,
     session_ids: list[int] | None = None,
+    confirm: bool = False,
 ) -> ExcusalResult:
-    """A resident asks to be excused over a date range or from specific sessions."""
+    """A resident asks to be excused over a date range or from specific sessions.
+
+    A request that repeats a pending or approved one, or excuses nothing, is sent only
+    with ``confirm`` (else ``NeedsConfirmation`` says why)."""
     if actor.id != resident.id:
         raise NotAllowed("Residents ask for their own excusals; coordinators grant them directly.")
+    if not confirm:
+        warnings = request_warnings(resident, starts_on, ends_on, reason, session_ids)
+        if warnings:
+            raise NeedsConfirmation(warnings)
     result = _create(
         resident, actor, starts_on, ends_on, reason, note, session_ids, RequestStatus.PENDING
     )

@@ -124,7 +124,12 @@ def test_nobody_decides_their_own_request(clock, people, make_session):
 def test_chief_cannot_approve_own_request_through_the_page(clock, people, client, auth):
     _coordinator, chief, _resident = people
     result = excusals.request_excusal(
-        chief, actor=chief, reason="family", starts_on=date(2026, 11, 9), ends_on=date(2026, 11, 9)
+        chief,
+        actor=chief,
+        reason="family",
+        starts_on=date(2026, 11, 9),
+        ends_on=date(2026, 11, 9),
+        confirm=True,
     )
     db.session.commit()
     auth.login("chief@example.test")
@@ -138,18 +143,65 @@ def test_chief_cannot_approve_own_request_through_the_page(clock, people, client
     assert b"another coordinator must decide it" in queue.data
 
 
-def test_range_without_sessions_is_allowed_and_says_so(clock, people):
+def test_range_without_sessions_is_allowed_once_confirmed_and_says_so(clock, people):
     _coordinator, _chief, resident = people
-    result = excusals.request_excusal(
-        resident,
-        actor=resident,
-        reason="other",
-        starts_on=date(2026, 12, 25),
-        ends_on=date(2026, 12, 26),
-    )
+    values = dict(reason="other", starts_on=date(2026, 12, 26), ends_on=date(2026, 12, 27))
+    with pytest.raises(excusals.NeedsConfirmation) as asked:
+        excusals.request_excusal(resident, actor=resident, **values)
+    assert asked.value.warnings == [
+        "This request would excuse nothing: none of your required sessions falls in "
+        "Sat 26 Dec 2026 – Sun 27 Dec 2026."
+    ]
+    assert db.session.scalars(select(Excusal)).all() == []
+    result = excusals.request_excusal(resident, actor=resident, confirm=True, **values)
     assert result.sessions == []
     assert "No required sessions" in result.message
     assert result.excusal.id is not None
+
+
+def test_a_request_for_days_already_requested_or_excused_is_questioned(
+    clock, people, make_session, client, auth
+):
+    coordinator, _chief, resident = people
+    make_session(on=date(2026, 11, 10))
+    make_session(on=date(2026, 11, 11))
+    first = excusals.request_excusal(
+        resident,
+        actor=resident,
+        reason="illness",
+        starts_on=date(2026, 11, 10),
+        ends_on=date(2026, 11, 10),
+    )
+    with pytest.raises(excusals.NeedsConfirmation) as asked:
+        excusals.request_excusal(
+            resident,
+            actor=resident,
+            reason="family",
+            starts_on=date(2026, 11, 9),
+            ends_on=date(2026, 11, 11),
+        )
+    assert asked.value.warnings == [
+        "Your pending request (Illness, Tue 10 Nov 2026) already covers Tue 10 Nov 2026."
+    ]
+    excusals.decide_excusal(first.excusal, actor=coordinator, approve=True)
+    db.session.commit()
+
+    # Through the page: the warning, then "send it anyway".
+    auth.login(resident.email)
+    form = {
+        "mode": "dates",
+        "starts_on": "2026-11-10",
+        "ends_on": "2026-11-10",
+        "reason": "family",
+        "note": "",
+    }
+    page = client.post("/excusals/request", data=form)
+    assert page.status_code == 200
+    assert "Your approved request (Illness, Tue 10 Nov 2026) already covers" in page.text
+    assert len(db.session.scalars(select(Excusal)).all()) == 1
+    sent = client.post("/excusals/request", data={**form, "confirm": "y"})
+    assert sent.status_code == 303
+    assert len(db.session.scalars(select(Excusal)).all()) == 2
 
 
 def test_bad_requests_change_nothing(clock, people):
@@ -168,7 +220,7 @@ def test_bad_requests_change_nothing(clock, people):
         )
     assert db.session.scalars(select(Excusal)).all() == []
     pending = excusals.request_excusal(
-        resident, actor=resident, reason="illness", starts_on=PAST, ends_on=PAST
+        resident, actor=resident, reason="illness", starts_on=PAST, ends_on=PAST, confirm=True
     ).excusal
     with pytest.raises(DomainError, match="why"):
         excusals.decide_excusal(pending, actor=coordinator, approve=False, comment=" ")

@@ -100,6 +100,7 @@ def objects(program, make_session):
         reason="illness",
         starts_on=date(2026, 11, 10),
         ends_on=date(2026, 11, 11),
+        confirm=True,
     ).excusal
     db.session.commit()
     values = {
