@@ -114,6 +114,21 @@ def feed_token(user: User) -> str:
     return token
 
 
+def find_subscription(user: User) -> FeedSubscription | None:
+    """The person's subscription row if they have one (reads only)."""
+    return db.session.get(FeedSubscription, user.id)
+
+
+def current_token(user: User) -> str | None:
+    """The person's working feed token, or None when they have no address yet (or it
+    must be renewed): reads only, so a page showing it can be opened by a GET."""
+    sub = find_subscription(user)
+    if sub is None or not sub.token_salt:
+        return None
+    token = derive_token(user.id, sub.token_salt)
+    return token if sub.token_hash == hash_token(token) else None
+
+
 def reset_token(user: User) -> str:
     """Kill the current address and return the new token."""
     sub = get_subscription(user)

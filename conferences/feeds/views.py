@@ -119,27 +119,41 @@ def webcal_url(url: str) -> str:
 @bp.get("/my-calendar")
 @permission_required("view_schedule")
 def my_calendar():
-    """The private feed address, how to subscribe, reminders and followed series."""
-    token = services.feed_token(current_user)
-    sub = services.get_subscription(current_user)
-    db.session.commit()
-    url = personal_feed_url(token)
-    alarm_form = AlarmForm(alarm=str(sub.alarm_minutes or ""))
+    """The private feed address, how to subscribe, reminders and followed series.
+
+    Reads only: the address is created by a POST ("Create my address"), never by opening
+    the page (a crawler or a link preview must not create one)."""
+    token = services.current_token(current_user)
+    sub = services.find_subscription(current_user)
+    alarm = sub.alarm_minutes if sub is not None else None
+    url = personal_feed_url(token) if token else None
     followed = services.followed_series_ids(current_user.id)
     return render_template(
         "feeds/my_calendar.html",
         feed_url=url,
-        webcal=webcal_url(url),
-        qr_svg=segno.make(url, error="m").svg_data_uri(scale=4, border=2),
-        alarm_form=alarm_form,
-        alarm_label=ALARM_LABELS[str(sub.alarm_minutes or "")],
+        renew=sub is not None and token is None,
+        create_form=ResetTokenForm(),
+        webcal=webcal_url(url) if url else None,
+        qr_svg=segno.make(url, error="m").svg_data_uri(scale=4, border=2) if url else None,
+        alarm_form=AlarmForm(alarm=str(alarm or "")),
+        alarm_label=ALARM_LABELS[str(alarm or "")],
         reset_form=ResetTokenForm(),
         follow_form=FollowForm(),
         series_list=services.followable_series(),
         followed=followed,
         refresh_minutes=current_app.config["FEED_REFRESH_MINUTES"],
-        last_fetched_at=sub.last_fetched_at,
+        last_fetched_at=sub.last_fetched_at if sub is not None else None,
     )
+
+
+@bp.post("/my-calendar/address")
+@permission_required("view_schedule")
+def create_address():
+    """Create the person's private feed address (or renew one that no longer works)."""
+    if ResetTokenForm().validate_on_submit():
+        services.feed_token(current_user)
+        db.session.commit()
+    return redirect(url_for("feeds.my_calendar"), 303)
 
 
 @bp.post("/my-calendar/alarm")

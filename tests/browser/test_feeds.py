@@ -25,6 +25,8 @@ def test_copy_button_copies_the_feed_address(browser, live_server, resident):
     try:
         login(page, resident)
         page.goto("/my-calendar")
+        page.get_by_role("button", name="Create my calendar address").click()
+        page.wait_for_url("**/my-calendar")
         address = page.get_by_role("textbox", name="Feed address").input_value()
         assert address.startswith("http://conferences.test/feeds/")
         assert address.endswith(".ics")

@@ -17,6 +17,12 @@ def feed_path(html: str) -> str:
     return match.group(1)
 
 
+def my_address(client) -> str:
+    """Create the address (a POST), then read it from the page."""
+    assert client.post("/my-calendar/address").status_code == 303
+    return feed_path(client.get("/my-calendar").get_data(as_text=True))
+
+
 def test_needs_sign_in(client):
     response = client.get("/my-calendar")
     assert response.status_code == 302
@@ -28,6 +34,9 @@ def test_every_role_gets_an_address(app_ctx, make_user, client, auth, role):
     user = make_user(roles=(role,), start_year=2026 if role == "resident" else None)
     db.session.commit()
     auth.login(user.email)
+    first = client.get("/my-calendar").get_data(as_text=True)
+    assert "Create my calendar address" in first
+    assert client.post("/my-calendar/address").status_code == 303
     html = client.get("/my-calendar").get_data(as_text=True)
     path = feed_path(html)
     assert 'href="webcal://conferences.test/feeds/' in html
@@ -51,7 +60,7 @@ def test_reset_kills_the_old_address(app_ctx, make_resident, client, auth):
     resident = make_resident(pgy=1)
     db.session.commit()
     auth.login(resident.email)
-    old = feed_path(client.get("/my-calendar").get_data(as_text=True))
+    old = my_address(client)
     response = client.post("/my-calendar/reset")
     assert response.status_code == 303
     new = feed_path(client.get("/my-calendar").get_data(as_text=True))
@@ -69,6 +78,8 @@ def test_reset_needs_the_csrf_token(app_ctx, make_resident, client, auth, csrf_e
         "/login",
         data={"email": resident.email, "password": "correct-horse-battery", "csrf_token": token},
     )
+    services.feed_token(resident)  # created earlier
+    db.session.commit()
     old = feed_path(client.get("/my-calendar").get_data(as_text=True))
     assert client.post("/my-calendar/reset").status_code == 400
     assert client.get(old).status_code == 200
@@ -111,6 +122,7 @@ ROUTES = [
     ("GET", "feeds.my_calendar", "/my-calendar", 302),
     ("POST", "feeds.set_alarm", "/my-calendar/alarm", 302),
     ("POST", "feeds.reset_token", "/my-calendar/reset", 302),
+    ("POST", "feeds.create_address", "/my-calendar/address", 302),
     ("POST", "feeds.follow_series", "/my-calendar/series/1/follow", 302),
     ("POST", "feeds.unfollow_series", "/my-calendar/series/1/unfollow", 302),
     ("GET", "feeds.personal_feed", "/feeds/unknown.ics", 404),
@@ -133,3 +145,32 @@ def test_every_feeds_route_is_in_the_table(app):
         if rule.endpoint.startswith("feeds."):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (method, rule.endpoint) in listed, f"{method} {rule.rule} is not tested"
+
+
+def test_opening_my_calendar_writes_nothing(app_ctx, make_resident, client, auth):
+    """A GET (a crawler, a link preview, the first visit) creates no subscription and
+    bumps no counter; the address is created by a POST, and the page then shows it."""
+    from conferences.program.models import ChangeCounter as Counter
+
+    resident = make_resident(pgy=1)
+    db.session.commit()
+    auth.login(resident.email)
+
+    def state():
+        db.session.expire_all()
+        return (
+            db.session.query(FeedSubscription).count(),
+            sorted((c.name, c.value) for c in db.session.query(Counter)),
+        )
+
+    before = state()
+    for _ in range(2):
+        page = client.get("/my-calendar")
+        assert page.status_code == 200
+        assert "/feeds/" not in page.get_data(as_text=True)
+    assert state() == before
+    path = my_address(client)
+    assert state()[0] == before[0] + 1
+    settled = state()
+    assert feed_path(client.get("/my-calendar").get_data(as_text=True)) == path
+    assert state() == settled

@@ -125,6 +125,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "attendance.roster": COORDINATORS_OR_OWNER,
     "attendance.mark_attendance": COORDINATORS,
     "attendance.clear_flag": COORDINATORS,
+    "attendance.decide_checkin_request": COORDINATORS,
     "attendance.claim_queue": COORDINATORS,
     "attendance.decide_claim": COORDINATORS,
     "attendance.resident_history": COORDINATORS_OR_OWNER,
@@ -163,6 +164,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "feeds.my_calendar": SIGNED_IN,
     "feeds.set_alarm": SIGNED_IN,
     "feeds.reset_token": SIGNED_IN,
+    "feeds.create_address": SIGNED_IN,
     "feeds.follow_series": SIGNED_IN,
     "feeds.unfollow_series": SIGNED_IN,
 }
