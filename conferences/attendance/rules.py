@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import enum
 import math
+from fractions import Fraction
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -130,13 +131,13 @@ def rate(attended: int, expected: int) -> float | None:
 
 
 def below_threshold(value: float | None, threshold: int | float) -> bool:
-    """Is a rate (a fraction) below a threshold in percent? Compared exactly: 69.99 % is
-    below 70 %, and exactly 70 % is not (``attended * 100 < threshold * expected``)."""
+    """Is a rate (attended / expected) below a threshold in percent? Compared exactly, not
+    on a rounded figure: 69.93 % is below 70 %, and 7 of 10 is not. The float is read back
+    as the fraction it came from (any count of sessions below a million), so float noise
+    (0.7 is 0.69999999999999995...) never puts a resident on the wrong side."""
     if value is None:
         return False
-    from fractions import Fraction
-
-    return Fraction(value) * 100 < Fraction(threshold)
+    return Fraction(value).limit_denominator(1_000_000) * 100 < Fraction(threshold)
 
 
 def format_percent(value: float | None, *, sign: bool = True) -> str:

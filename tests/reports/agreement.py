@@ -1,0 +1,218 @@
+"""Every place that shows attendance numbers, recounted and compared with each other.
+
+``check_everywhere`` takes a date range and asserts that the per-session rule
+(``rules.session_statuses``), the bulk evaluation (``rules.evaluate``), the roster, the live
+count, the overview and session reports, their CSV exports, the resident's report page
+numbers and forecast, and the at-risk digest all give the same answer for every resident
+and every session. Used by the property test, the demo recount and the finding tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from conferences import timeutil
+from conferences.attendance import rules
+from conferences.attendance import services as attendance
+from conferences.extensions import db
+from conferences.people.models import User
+from conferences.reports import exports
+from conferences.reports import services as reports
+from conferences.schedule.models import Session
+
+ATTENDED, MISSED, EXCUSED, VISITOR = (
+    rules.Status.ATTENDED,
+    rules.Status.MISSED,
+    rules.Status.EXCUSED,
+    rules.Status.VISITOR,
+)
+
+
+@dataclass
+class Recount:
+    """The numbers the per-session rule gives, over held sessions that count."""
+
+    # resident id -> [expected, attended, excused]
+    residents: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    # session id -> (expected, attended, excused, visitors) as the session report shows them
+    sessions: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
+    statuses: dict[tuple[int, int], rules.Status] = field(default_factory=dict)
+
+    def rate(self, resident_id: int) -> float | None:
+        expected, attended, _ = self.residents.get(resident_id, (0, 0, 0))
+        return rules.rate(attended, expected)
+
+
+def _csv_rows(table: reports.Table) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(exports.to_csv(table).decode("utf-8-sig"))))
+
+
+def per_session(start_on: date, end_on: date, now: datetime) -> Recount:
+    """The per-session path, session by session, with the roster and the live count."""
+    first, last = timeutil.range_bounds(start_on, end_on)
+    sessions = db.session.scalars(
+        select(Session).where(Session.starts_at >= first, Session.starts_at < last)
+    ).all()
+    marks_attended = rules.attended_marks()
+    recount = Recount()
+    for session in sessions:
+        entries = rules.session_statuses(session, now)
+        held = rules.is_held(session.starts_at, now)
+        by_status: dict[rules.Status, set[int]] = defaultdict(set)
+        for entry in entries:
+            by_status[entry.status].add(entry.resident_id)
+            recount.statuses[(session.id, entry.resident_id)] = entry.status
+        expected = by_status[ATTENDED] | by_status[MISSED] | by_status[rules.Status.UPCOMING]
+        visitors = {
+            e.resident_id for e in entries if e.status == VISITOR and e.mark in marks_attended
+        }
+        recount.sessions[session.id] = (
+            len(expected) if held else 0,
+            len(by_status[ATTENDED]) if held else 0,
+            len(by_status[EXCUSED]),
+            len(visitors),
+        )
+        # The live count: everyone whose mark counts as attended = attended + visitors.
+        assert attendance.live_count(session) == len(by_status[ATTENDED]) + len(visitors), (
+            session.title
+        )
+        # The roster is built from the same statuses.
+        roster = attendance.roster(session, now)
+        assert roster.expected_count == len(expected), session.title
+        rows = {row.resident.id: row for row in roster.rows}
+        assert set(rows) == {e.resident_id for e in entries}
+        for entry in entries:
+            row = rows[entry.resident_id]
+            assert row.rule_status == entry.status
+            if entry.status == ATTENDED:
+                assert row.status in ("present", "late")
+            elif entry.status == EXCUSED:
+                assert row.status == "excused"
+            elif entry.status == VISITOR:
+                assert row.status == "visitor"
+            elif entry.status == rules.Status.UPCOMING:
+                assert row.status == "expected"
+            elif entry.status == MISSED:
+                assert row.status in ("absent", "late")
+        if held:
+            for rid in expected:
+                recount.residents[rid][0] += 1
+            for rid in by_status[ATTENDED]:
+                recount.residents[rid][1] += 1
+            for rid in by_status[EXCUSED]:
+                recount.residents[rid][2] += 1
+    return recount
+
+
+def check_everywhere(
+    start_on: date, end_on: date, *, firm_ids: tuple[int, ...] = (), detail_for: int = 5
+) -> Recount:
+    """Assert that every place agrees over ``start_on``..``end_on``; return the recount."""
+    now = timeutil.now_utc()
+    recount = per_session(start_on, end_on, now)
+    filters = reports.Filters(start_on, end_on)
+
+    # The bulk evaluation, pair by pair and in total.
+    evaluation = rules.evaluate(start_on, end_on, now=now)
+    facts = {s.id: s for s in evaluation.sessions}
+    for (sid, rid), status in recount.statuses.items():
+        assert evaluation.status(facts[sid], rid) == status, (sid, rid)
+    for s in evaluation.sessions:
+        expected, attended, excused, visitors = recount.sessions[s.id]
+        if s.held:
+            assert len(evaluation.expected[s.id]) == expected
+            assert len(evaluation.attended(s.id)) == attended
+        assert len(evaluation.excused.get(s.id, {})) == excused
+        assert len(evaluation.visitors(s.id)) == visitors
+    totals = evaluation.totals_by_resident()
+    for rid, numbers in totals.items():
+        assert list(numbers) == list(recount.residents.get(rid, [0, 0, 0])), rid
+
+    # The overview: resident lines, the below-threshold list, and their CSV export.
+    view = reports.overview(filters, now=now)
+    lines = {line.id: line for line in view.residents}
+    for rid, line in lines.items():
+        assert [line.expected, line.attended, line.excused] == list(
+            recount.residents.get(rid, [0, 0, 0])
+        )
+    below = {rid for rid in lines if rules.below_threshold(recount.rate(rid), view.threshold)}
+    assert {line.id for line in view.below} == below
+    names = {line.id: line.name for line in view.residents}
+    csv_rows = _csv_rows(reports.resident_table(view))
+    assert len(csv_rows) == len(view.residents)
+    for row, line in zip(csv_rows, view.residents, strict=True):
+        expected, attended, excused = recount.residents.get(line.id, [0, 0, 0])
+        assert row["Resident"] == names[line.id]
+        assert (int(row["Expected"]), int(row["Attended"]), int(row["Excused"])) == (
+            expected,
+            attended,
+            excused,
+        )
+        assert row["Rate (%)"] == rules.format_percent(recount.rate(line.id), sign=False)
+    assert view.total.expected == sum(v[0] for v in recount.residents.values())
+    assert view.total.attended == sum(v[1] for v in recount.residents.values())
+
+    # The session report and its CSV export.
+    table = reports.session_table(view)
+    csv_sessions = _csv_rows(table)
+    for s, row, cells in zip(evaluation.sessions, table.rows, csv_sessions, strict=True):
+        expected, attended, excused, visitors = recount.sessions[s.id]
+        keys = [c.key for c in table.columns]
+        values = dict(zip(keys, row, strict=True))
+        assert (values["expected"], values["attended"], values["excused"], values["visitors"]) == (
+            expected,
+            attended,
+            excused,
+            visitors,
+        ), s.title
+        assert (int(cells["Expected"]), int(cells["Attended"]), int(cells["Visitors"])) == (
+            expected,
+            attended,
+            visitors,
+        )
+
+    # Filtered reports: the same numbers for the chosen residents, and no invented visitors.
+    for firm_id in firm_ids:
+        narrowed = reports.overview(reports.Filters(start_on, end_on, firm_id=firm_id), now=now)
+        chosen = set(narrowed.evaluation.residents)
+        for line in narrowed.residents:
+            assert [line.expected, line.attended, line.excused] == list(
+                recount.residents.get(line.id, [0, 0, 0])
+            )
+        for s in narrowed.evaluation.sessions:
+            assert narrowed.evaluation.visitors(s.id) <= evaluation.visitors(s.id)
+            assert narrowed.evaluation.visitors(s.id) == evaluation.visitors(s.id) & chosen
+
+    # The resident's own page (its numbers, its rows and the forecast), for a few residents.
+    year = timeutil.academic_year_of(timeutil.local_date(now))
+    year_filters = reports.Filters(*timeutil.academic_year_bounds(year))
+    for rid in sorted(lines)[:detail_for]:
+        resident = db.session.get(User, rid)
+        report = reports.resident_report(resident, filters, now=now)
+        assert [report.expected, report.attended, report.excused] == list(
+            recount.residents.get(rid, [0, 0, 0])
+        )
+        keys = [c.key for c in report.table.columns]
+        by_public_id = {s.public_id: s.id for s in evaluation.sessions}
+        for public_id, row in zip(report.table.links, report.table.rows, strict=True):
+            label = dict(zip(keys, row, strict=True))["status"]
+            sid = by_public_id[public_id]
+            assert reports.row_status(label) == recount.statuses[(sid, rid)], (label, sid)
+        if (year_filters.start_on, year_filters.end_on) == (start_on, end_on):
+            look = reports.outlook(resident, now=now)
+            assert [look.expected, look.attended, look.excused] == list(
+                recount.residents.get(rid, [0, 0, 0])
+            )
+            assert look.below == rules.below_threshold(recount.rate(rid), look.threshold)
+
+    # The at-risk digest (the current academic year).
+    if (year_filters.start_on, year_filters.end_on) == (start_on, end_on):
+        digest_below, _trending = reports.attendance_digest(now)
+        assert {line.id for line in digest_below} == below
+    return recount
