@@ -109,9 +109,7 @@ def covered_sessions(excusal: Excusal) -> list[Session]:
     )
 
 
-def _covered(
-    resident: User, starts_on: date, ends_on: date, listed: list[int]
-) -> list[Session]:
+def _covered(resident: User, starts_on: date, ends_on: date, listed: list[int]) -> list[Session]:
     query = select(Session).where(
         Session.required.is_(True), Session.status != SessionStatus.CANCELLED.value
     )
@@ -206,9 +204,7 @@ def request_warnings(
         if listed and other_listed and not listed & other_listed:
             continue  # different sessions on the same days
         days = _period(max(first, other.starts_on), min(last, other.ends_on))
-        warnings.append(
-            f"Your {other.status} request ({describe(other)}) already covers {days}."
-        )
+        warnings.append(f"Your {other.status} request ({describe(other)}) already covers {days}.")
     if not _covered(resident, first, last, sorted(listed)):
         warnings.append(
             f"This request would excuse nothing: none of your required sessions falls in "

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import enum
 import math
-from fractions import Fraction
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 
 from sqlalchemy import and_, exists, not_, or_, select, true
 
@@ -535,6 +535,31 @@ def evaluate(
     }
     evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
     evaluation.filtered = not (resident_ids is None and firm_id is None and pgy is None)
+    session_ids_in_range = (
+        select(Session.id).where(Session.starts_at >= first, Session.starts_at < last)
+    ).scalar_subquery()
+
+    # Marks at the sessions of the range (an absent mark also records attendance).
+    mark_rows = db.session.execute(
+        select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
+            Attendance.session_id.in_(session_ids_in_range)
+        )
+    )
+    marks: dict[int, dict[int, str]] = defaultdict(dict)
+    marked_attended: dict[int, set[int]] = defaultdict(set)
+    marked_excused: dict[int, set[int]] = defaultdict(set)
+    excused_mark = Mark.EXCUSED.value
+    for session_id, rid, mark in mark_rows:
+        marks[session_id][rid] = mark
+        if mark in marks_attended:
+            marked_attended[session_id].add(rid)
+        elif mark == excused_mark:
+            marked_excused[session_id].add(rid)
+    evaluation.marks = marks
+    evaluation.marked_attended = marked_attended
+    for session in sessions:
+        session.recorded = session.id in marks
+
     if not residents:
         # No one chosen (an empty firm, a class with no residents): every session expects no one.
         for session in sessions:
@@ -549,10 +574,6 @@ def evaluate(
         if resident_ids is None and firm_id is None and pgy is None:
             return true()
         return column.in_(resident_query.with_only_columns(User.id).scalar_subquery())
-
-    session_ids_in_range = (
-        select(Session.id).where(Session.starts_at >= first, Session.starts_at < last)
-    ).scalar_subquery()
 
     # Blocks overlapping the range.
     block_rows = db.session.execute(
@@ -612,27 +633,6 @@ def evaluate(
     excusals_listing: dict[int, list[int]] = defaultdict(list)
     for excusal_id, session_id in listed:
         excusals_listing[session_id].append(excusal_id)
-
-    # Marks at the sessions of the range (an absent mark also records attendance).
-    mark_rows = db.session.execute(
-        select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
-            Attendance.session_id.in_(session_ids_in_range)
-        )
-    )
-    marks: dict[int, dict[int, str]] = defaultdict(dict)
-    marked_attended: dict[int, set[int]] = defaultdict(set)
-    marked_excused: dict[int, set[int]] = defaultdict(set)
-    excused_mark = Mark.EXCUSED.value
-    for session_id, rid, mark in mark_rows:
-        marks[session_id][rid] = mark
-        if mark in marks_attended:
-            marked_attended[session_id].add(rid)
-        elif mark == excused_mark:
-            marked_excused[session_id].add(rid)
-    evaluation.marks = marks
-    evaluation.marked_attended = marked_attended
-    for session in sessions:
-        session.recorded = session.id in marks
 
     # Excuses by local date (date-range excusals and excusing blocks) and by session.
     days = sorted({s.on for s in sessions})

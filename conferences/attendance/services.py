@@ -40,7 +40,6 @@ from conferences.schedule.audience import (
     in_audience,
     resident_facts,
     session_audience,
-    session_residents,
 )
 from conferences.schedule.models import Session, SessionStatus
 from conferences.schedule.services import get_session_by_public_id
@@ -749,8 +748,7 @@ def roster(session: Session, now: datetime | None = None) -> Roster:
     held = rules.is_held(session.starts_at, now)
     ids = [entry.resident_id for entry in statuses]
     users = {
-        user.id: user
-        for user in db.session.scalars(select(User).where(User.id.in_(ids or [0])))
+        user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids or [0])))
     }
     marks = {
         row.resident_id: row

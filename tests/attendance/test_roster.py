@@ -128,7 +128,8 @@ def test_a_manual_mark_stands_and_a_later_check_in_waits_for_the_coordinator(
     at = clock() + timedelta(minutes=11)
     clock.set(at)
     result = services.check_in(session, resident, code_at(session, at))
-    assert result.is_request and not result.created
+    assert result.is_request
+    assert not result.created
     assert result.request_mark == "late"
     # The coordinator's mark stands; the check-in is kept on it as a request, audited.
     row = db.session.scalars(select(Attendance)).one()
@@ -139,7 +140,8 @@ def test_a_manual_mark_stands_and_a_later_check_in_waits_for_the_coordinator(
     assert rules.resident_status(session, resident).status == rules.Status.MISSED
     # A second check-in changes nothing more.
     again = services.check_in(session, resident, code_at(session, at))
-    assert again.is_request and not again.created
+    assert again.is_request
+    assert not again.created
     db.session.commit()
 
     # The roster flags it, with the time, for the coordinator to decide.

@@ -145,7 +145,7 @@ def test_chief_cannot_approve_own_request_through_the_page(clock, people, client
 
 def test_range_without_sessions_is_allowed_once_confirmed_and_says_so(clock, people):
     _coordinator, _chief, resident = people
-    values = dict(reason="other", starts_on=date(2026, 12, 26), ends_on=date(2026, 12, 27))
+    values = {"reason": "other", "starts_on": date(2026, 12, 26), "ends_on": date(2026, 12, 27)}
     with pytest.raises(excusals.NeedsConfirmation) as asked:
         excusals.request_excusal(resident, actor=resident, **values)
     assert asked.value.warnings == [
