@@ -26,11 +26,14 @@ from conferences.reports import exports
 from conferences.reports import services as reports
 from conferences.schedule.models import Session
 
-ATTENDED, MISSED, EXCUSED, VISITOR = (
-    rules.Status.ATTENDED,
-    rules.Status.MISSED,
-    rules.Status.EXCUSED,
-    rules.Status.VISITOR,
+# The rule's statuses by value (``rules.Status`` is a StrEnum).
+ATTENDED, MISSED, EXCUSED, VISITOR, UPCOMING, NOT_COUNTED = (
+    "attended",
+    "missed",
+    "excused",
+    "visitor",
+    "upcoming",
+    "not_counted",
 )
 
 
@@ -65,11 +68,11 @@ def per_session(start_on: date, end_on: date, now: datetime, *, rosters: bool = 
     for session in sessions:
         entries = rules.session_statuses(session, now)
         held = rules.is_held(session.starts_at, now)
-        by_status: dict[rules.Status, set[int]] = defaultdict(set)
+        by_status: dict[str, set[int]] = defaultdict(set)
         for entry in entries:
             by_status[entry.status].add(entry.resident_id)
             recount.statuses[(session.id, entry.resident_id)] = entry.status
-        expected = by_status[ATTENDED] | by_status[MISSED] | by_status[rules.Status.UPCOMING]
+        expected = by_status[ATTENDED] | by_status[MISSED] | by_status[UPCOMING]
         visitors = {
             e.resident_id for e in entries if e.status == VISITOR and e.mark in marks_attended
         }
@@ -93,15 +96,15 @@ def per_session(start_on: date, end_on: date, now: datetime, *, rosters: bool = 
 
 def check_roster(session: Session, now: datetime, entries, visitors: set[int]) -> None:
     """The live count and the roster of one session agree with its statuses."""
-    by_status: dict[rules.Status, set[int]] = defaultdict(set)
+    by_status: dict[str, set[int]] = defaultdict(set)
     for entry in entries:
         by_status[entry.status].add(entry.resident_id)
-    expected = by_status[ATTENDED] | by_status[MISSED] | by_status[rules.Status.UPCOMING]
+    expected = by_status[ATTENDED] | by_status[MISSED] | by_status[UPCOMING]
     # The live count: everyone whose mark counts as attended, which at a session that
     # counts is exactly the attended residents and the visitors.
     marked = {e.resident_id for e in entries if e.mark in rules.attended_marks()}
     assert attendance.live_count(session) == len(marked), session.title
-    if not by_status[rules.Status.NOT_COUNTED]:
+    if not by_status[NOT_COUNTED]:
         assert marked == by_status[ATTENDED] | visitors, session.title
     # The roster is built from the same statuses.
     roster = attendance.roster(session, now)
@@ -112,7 +115,7 @@ def check_roster(session: Session, now: datetime, entries, visitors: set[int]) -
         ATTENDED: ("present", "late"),
         EXCUSED: ("excused",),
         VISITOR: ("visitor",),
-        rules.Status.UPCOMING: ("expected",),
+        UPCOMING: ("expected",),
         MISSED: ("absent", "late"),
     }
     for entry in entries:
