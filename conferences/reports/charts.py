@@ -32,10 +32,10 @@ def _percent(value: float | None) -> str:
     return "no data" if value is None else format_percent(value)
 
 
-def _colour(value: float | None, threshold: float) -> str:
+def _colour(value: float | None, threshold_percent: int) -> str:
     if value is None:
         return "#adb5bd"
-    return "#dc3545" if below_threshold(value, threshold * 100) else "#198754"
+    return "#dc3545" if below_threshold(value, threshold_percent) else "#198754"
 
 
 def _short(label: str, limit: int = 24) -> str:
@@ -70,7 +70,7 @@ def bar_chart(title: str, bars: list[Bar], threshold_percent: int) -> Markup:
             f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="end" '
             f'font-size="12">{escape(_short(bar.label))}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" '
-            f'fill="{_colour(bar.value, threshold)}" rx="2"></rect>'
+            f'fill="{_colour(bar.value, threshold_percent)}" rx="2"></rect>'
             f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" '
             f'font-size="12">{escape(_percent(bar.value))}</text></g>'
         )
@@ -116,7 +116,7 @@ def column_chart(title: str, bars: list[Bar], threshold_percent: int) -> Markup:
         parts.append(
             f'<g class="bar"><title>{escape(tooltip)}</title>'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar_height:.1f}" '
-            f'fill="{_colour(bar.value, threshold)}" rx="2"></rect>'
+            f'fill="{_colour(bar.value, threshold_percent)}" rx="2"></rect>'
             f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
             f'font-size="10">{escape(_short(bar.label, 8))}</text></g>'
         )
