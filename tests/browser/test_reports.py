@@ -37,7 +37,7 @@ def test_coordinator_sees_report_charts(
     widths = sorted(float(bars.nth(i).get_attribute("width")) for i in range(bars.count()))
     assert widths[0] <= 1  # 0 % (a sliver) for the class that missed everything
     assert widths[1] > 100  # 100 % for the other
-    assert "PGY-1: 100 %" in chart.locator("g.bar title").first.text_content()
+    assert "PGY-1: 100.0 %" in chart.locator("g.bar title").first.text_content()
 
     # The below-threshold table lists the resident who missed everything.
     below = page.locator("table[data-table=below]")
