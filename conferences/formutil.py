@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import DateField, Field, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
+from wtforms.validators import ValidationError
 
+from conferences import timeutil
 from conferences.errors import DomainError
 from conferences.text import multi_line, one_line
 
@@ -41,23 +43,35 @@ def text_filter(field_class: type) -> Any:
     return multi_line if issubclass(field_class, TextAreaField) else one_line
 
 
-class TextMeta(DefaultMeta):
-    """Binds every free-text field with the one normalising rule of ``conferences.text``."""
+def date_in_range(form, field) -> None:
+    """Every date field takes only the program's dates (``timeutil.in_range``): a year
+    like 9999 overflows day bounds and can never be shown or removed again."""
+    if field.data is not None and not timeutil.in_range(field.data):
+        raise ValidationError(timeutil.OUT_OF_RANGE)
+
+
+class InputMeta(DefaultMeta):
+    """Binds every free-text field with the one normalising rule of ``conferences.text``
+    and every date field with the program's date range."""
 
     def bind_field(self, form, unbound_field, options):
-        chosen = text_filter(unbound_field.field_class)
+        field_class = unbound_field.field_class
+        chosen = text_filter(field_class)
         if chosen is not None:
             filters = unbound_field.kwargs.get("filters") or ()
             options = {**options, "filters": (chosen, *filters)}
+        if isinstance(field_class, type) and issubclass(field_class, DateField):
+            validators = unbound_field.kwargs.get("validators") or ()
+            options = {**options, "validators": (*validators, date_in_range)}
         return super().bind_field(form, unbound_field, options)
 
 
 class PageForm(FlaskForm):
     """The base of every form. A page may hold several forms (one per row, say), and ids
     must be unique in a page, so the CSRF token and the submit button render without one.
-    Every text field is normalised on input (``TextMeta``)."""
+    Every text field is normalised and every date bounded on input (``InputMeta``)."""
 
-    class Meta(TextMeta):
+    class Meta(InputMeta):
         def render_field(self, field, render_kw):
             if field.type in ("CSRFTokenField", "SubmitField"):
                 render_kw = {"id": False, **render_kw}
