@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask import g, has_request_context
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -76,3 +77,23 @@ class PageForm(FlaskForm):
             if field.type in ("CSRFTokenField", "SubmitField"):
                 render_kw = {"id": False, **render_kw}
             return super().render_field(field, render_kw)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_request_context():
+            g.setdefault("page_forms", []).append(self)
+
+
+def page_problems() -> list[tuple[str | None, str, str]]:
+    """Every problem shown on the forms of this request, as (field id, label, message),
+    for the summary at the top of the page (``base.html``). Read when the page renders,
+    so messages a view added after validating (a service's complaint) are included."""
+    found: list[tuple[str | None, str, str]] = []
+    for form in g.get("page_forms", ()):
+        for message in form.form_errors:
+            found.append((None, "", message))
+        for field in form:
+            for message in field.errors if isinstance(field.errors, list) else ():
+                hidden = field.type in ("HiddenField", "CSRFTokenField")
+                found.append((None if hidden else field.id, field.label.text, message))
+    return found

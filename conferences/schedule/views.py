@@ -352,14 +352,14 @@ def cancel_session(public_id: str):
     session = _load_session(public_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        # Show the page again with the message on the field and what was typed kept.
+        # The page again, the problem summed up at the top, what was typed kept.
         return render_template(
             "schedule/session.html",
             session=session,
             cancel_form=form,
             action_form=ActionForm(),
             topics=TOPICS,
-        ), 400
+        )
     try:
         services.cancel_session(session, form.reason.data, current_user)
     except DomainError as error:
