@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -74,7 +75,7 @@ class PageForm(FlaskForm):
 
     class Meta(InputMeta):
         def render_field(self, field, render_kw):
-            if field.type in ("CSRFTokenField", "SubmitField"):
+            if field.type in ("CSRFTokenField", "SubmitField") or field.name == "form_key":
                 render_kw = {"id": False, **render_kw}
             return super().render_field(field, render_kw)
 
@@ -97,3 +98,15 @@ def page_problems() -> list[tuple[str | None, str, str]]:
                 hidden = field.type in ("HiddenField", "CSRFTokenField")
                 found.append((None if hidden else field.id, field.label.text, message))
     return found
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CreateOnceMixin:
+    """A creating form: a one-time key, made when the form is shown and sent back with it,
+    lets the server answer a repeated submission with what the first one created
+    (``program.services.claim_form_key``)."""
+
+    form_key = HiddenField(default=new_form_key)

@@ -20,7 +20,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.extensions import db
-from conferences.formutil import PageForm, choices
+from conferences.formutil import CreateOnceMixin, PageForm, choices
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, TOPICS, Kind
 from conferences.schedule.recurrence import ORDINALS, WEEKDAY_NAMES
@@ -138,7 +138,7 @@ class SessionFieldsMixin(AudienceMixin):
         self.fill_audience(obj.audience)
 
 
-class SeriesForm(SessionFieldsMixin, PageForm):
+class SeriesForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
     public = BooleanField("Public (faculty and guests may see it)")
     frequency = RadioField(
         "Repeats", choices=choices([("weekly", "Weekly"), ("monthly", "Monthly")]), default="weekly"
@@ -205,7 +205,7 @@ class SessionForm(SessionFieldsMixin, PageForm):
     )
 
 
-class NewSessionForm(SessionFieldsMixin, PageForm):
+class NewSessionForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
     """A one-off session."""
 
     day = DateField("Date", validators=[DataRequired()])
@@ -232,7 +232,7 @@ class ActionForm(PageForm):
     """A button that changes something: only the CSRF token."""
 
 
-class HolidayForm(PageForm):
+class HolidayForm(CreateOnceMixin, PageForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     starts_on = DateField("First day", validators=[DataRequired()])
     ends_on = DateField("Last day (for a blackout range)", validators=[Optional()])

@@ -16,6 +16,7 @@ from conferences.dbutil import parse_id
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.formutil import show_error
+from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule import holidays as holiday_service
 from conferences.schedule import importer, services
 from conferences.schedule.audience import Audience, facts_for, in_audience
@@ -91,6 +92,17 @@ def _flash_warnings(sessions) -> None:
 
 def _see_other(endpoint: str, **values):
     return redirect(url_for(endpoint, **values), 303)
+
+
+def _already_created(form, what: str):
+    """The answer to a repeat of a creating form (double click, Back and send again):
+    what the first submission made, never a twin. None when this is the first."""
+    earlier = claim_form_key(form.form_key.data, what)
+    if earlier is None:
+        return None
+    db.session.rollback()
+    flash(f"This {what} was already created.", "info")
+    return redirect(earlier.result_url or url_for("schedule.calendar"), 303)
 
 
 # ---------------------------------------------------------------- calendar
@@ -273,13 +285,19 @@ def new_session():
     if request.method == "GET":
         form.day.data = _date_arg("date")
     if form.validate_on_submit():
+        if (repeat := _already_created(form, "session")) is not None:
+            return repeat
         values = form.common_values()
         values["day"] = form.day.data
         try:
             session = services.create_session(values, current_user)
         except DomainError as error:
+            db.session.rollback()
             show_error(form, error)
         else:
+            settle_form_key(
+                form.form_key.data, url_for("schedule.view_session", public_id=session.public_id)
+            )
             db.session.commit()
             flash(f"Added “{session.title}”.", "success")
             _flash_warnings([session])
@@ -439,10 +457,13 @@ def new_series():
         problems = services.series_problems(values, confirm_past=form.confirm_past.data)
         if problems:
             _show_problems(form, problems)
+        elif (repeat := _already_created(form, "series")) is not None:
+            return repeat
         else:
             series = services.create_series(
                 values, current_user, confirm_past=form.confirm_past.data
             )
+            settle_form_key(form.form_key.data, url_for("schedule.edit_series", slug=series.slug))
             db.session.commit()
             flash(f"Created the series “{series.title}”. Now generate its sessions.", "success")
             return _see_other("schedule.edit_series", slug=series.slug)
@@ -544,13 +565,20 @@ def holidays():
     first, last = timeutil.academic_year_bounds(year)
     form = HolidayForm()
     if form.validate_on_submit():
+        if (repeat := _already_created(form, "holiday")) is not None:
+            return repeat
         try:
             holiday = holiday_service.add_holiday(
                 form.name.data, form.starts_on.data, form.ends_on.data
             )
         except DomainError as error:
+            db.session.rollback()
             show_error(form, error)
         else:
+            settle_form_key(
+                form.form_key.data,
+                url_for("schedule.holidays", year=timeutil.academic_year_of(holiday.starts_on)),
+            )
             db.session.commit()
             flash(f"Added {holiday.name}.", "success")
             return _see_other(
