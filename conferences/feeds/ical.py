@@ -39,7 +39,7 @@ from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vCategory, vDatetime, vDuration, vInt, vRecur, vText, vUri
 
-from conferences import text
+from conferences import text, timeutil
 from conferences.schedule.models import TOPICS
 
 PRODID = "-//Conferences//Residency conference schedule//EN"
@@ -187,13 +187,20 @@ def event_properties(event: EventData, options: EventOptions) -> dict[str, objec
     # DTSTAMP is the last change, not the time of rendering, so identical content gives
     # identical bytes (and ETags) in every server process.
     modified = vDatetime(event.last_modified.astimezone(UTC))
+    # A local time in the hour repeated when clocks go back names two instants, and
+    # parsers pick different ones: such an event is written in UTC (one instant for all).
+    zone = options.zone
+    if timeutil.in_repeated_hour(event.starts_at, zone) or timeutil.in_repeated_hour(
+        event.ends_at, zone
+    ):
+        zone = UTC
     properties: dict[str, object] = {
         "UID": vText(event_uid(event.public_id, options.uid_domain)),
         "DTSTAMP": modified,
         "CREATED": vDatetime(event.created_at.astimezone(UTC)),
         "LAST-MODIFIED": modified,
-        "DTSTART": vDatetime(event.starts_at.astimezone(options.zone)),
-        "DTEND": vDatetime(event.ends_at.astimezone(options.zone)),
+        "DTSTART": vDatetime(event.starts_at.astimezone(zone)),
+        "DTEND": vDatetime(event.ends_at.astimezone(zone)),
         "SEQUENCE": vInt(event.revision),
         "STATUS": vText("CANCELLED" if event.cancelled else "CONFIRMED"),
         "SUMMARY": vText(summary(event)),

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from conferences import timeutil
 from conferences.extensions import db
 from conferences.formutil import CreateOnceMixin, PageForm, choices
 from conferences.schedule.audience import Audience
@@ -80,6 +81,29 @@ class AudienceMixin:
         self.tracks.data = sorted(audience.track_ids)
         self.settings.data = sorted(audience.rotation_settings)
         self.rotations.data = sorted(audience.rotation_type_ids)
+
+
+class RepeatedTimeMixin:
+    """On the night clocks go back, a start time such as 01:30 happens twice: the form
+    then offers both ("first 01:30 (EDT)", "second 01:30 (EST)"); the view fills the
+    choices (``timeutil.repeated_choices``) only for such a time."""
+
+    repeated_time = RadioField(
+        "That time happens twice that night: which one?", choices=[], validate_choice=False
+    )
+
+    def offer_repeated_times(self, day) -> None:
+        start = self.start_time.data
+        known = day is not None and start is not None and timeutil.in_range(day)
+        if known and timeutil.is_repeated(day, start):
+            self.repeated_time.choices = choices(timeutil.repeated_choices(day, start))
+            return
+        self.repeated_time.choices = []
+        self.repeated_time.data = None
+
+    @property
+    def which(self) -> str | None:
+        return self.repeated_time.data or None
 
 
 class SessionFieldsMixin(AudienceMixin):
@@ -195,7 +219,7 @@ class SeriesForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
             self.month_weekday.data = series.month_weekday
 
 
-class SessionForm(SessionFieldsMixin, PageForm):
+class SessionForm(RepeatedTimeMixin, SessionFieldsMixin, PageForm):
     """Edit one session (wall times on its own day)."""
 
     scope = RadioField(
@@ -205,17 +229,18 @@ class SessionForm(SessionFieldsMixin, PageForm):
     )
 
 
-class NewSessionForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
+class NewSessionForm(CreateOnceMixin, RepeatedTimeMixin, SessionFieldsMixin, PageForm):
     """A one-off session."""
 
     day = DateField("Date", validators=[DataRequired()])
 
 
-class MoveForm(PageForm):
+class MoveForm(RepeatedTimeMixin, PageForm):
     day = DateField("New date", validators=[DataRequired()])
     start_time = TimeField("Starts at", validators=[DataRequired()])
     end_time = TimeField("Ends at", validators=[DataRequired()])
     room = StringField("Room", validators=[Length(max=200)])
+    go_ahead = BooleanField("Yes, move it to that date anyway")
 
 
 class CancelForm(PageForm):

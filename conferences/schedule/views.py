@@ -13,9 +13,9 @@ from sqlalchemy import select
 from conferences import timeutil
 from conferences.auth.policy import permission_required
 from conferences.dbutil import parse_id
-from conferences.errors import DomainError, ImportErrors
+from conferences.errors import DomainError, ImportErrors, TimeChoiceNeeded
 from conferences.extensions import db
-from conferences.formutil import show_error
+from conferences.formutil import choices, show_error
 from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule import holidays as holiday_service
 from conferences.schedule import importer, services
@@ -92,6 +92,12 @@ def _flash_warnings(sessions) -> None:
 
 def _see_other(endpoint: str, **values):
     return redirect(url_for(endpoint, **values), 303)
+
+
+def _offer_choices(form, error: DomainError) -> None:
+    """A typed time that happens twice: offer both readings on the form."""
+    if isinstance(error, TimeChoiceNeeded):
+        form.repeated_time.choices = choices(error.choices)
 
 
 def _already_created(form, what: str):
@@ -284,15 +290,18 @@ def new_session():
     form.load_audience_choices()
     if request.method == "GET":
         form.day.data = _date_arg("date")
+    form.offer_repeated_times(form.day.data)
     if form.validate_on_submit():
         if (repeat := _already_created(form, "session")) is not None:
             return repeat
         values = form.common_values()
         values["day"] = form.day.data
+        values["repeated_time"] = form.which
         try:
             session = services.create_session(values, current_user)
         except DomainError as error:
             db.session.rollback()
+            _offer_choices(form, error)
             show_error(form, error)
         else:
             settle_form_key(
@@ -315,12 +324,18 @@ def edit_session(public_id: str):
     if request.method == "GET":
         form.fill_common(session)
         form.start_time.data, form.end_time.data = services.wall_times(session)
+    form.offer_repeated_times(timeutil.local_date(session.starts_at))
     if form.validate_on_submit():
         try:
             changed = services.update_session(
-                session, form.common_values(), current_user, scope=form.scope.data
+                session,
+                {**form.common_values(), "repeated_time": form.which},
+                current_user,
+                scope=form.scope.data,
             )
         except DomainError as error:
+            db.session.rollback()
+            _offer_choices(form, error)
             show_error(form, error)
         else:
             db.session.commit()
@@ -343,7 +358,13 @@ def move_session(public_id: str):
         form.day.data = timeutil.local_date(session.starts_at)
         form.start_time.data, form.end_time.data = services.wall_times(session)
         form.room.data = session.room
+    form.offer_repeated_times(form.day.data)
     if form.validate_on_submit():
+        warnings = services.move_warnings(form.day.data)
+        if warnings and not form.go_ahead.data:
+            # Say what is odd about the new date before saving; ticking the box goes on.
+            form.go_ahead.errors = [*warnings, "Tick the box to move it there anyway."]
+            return render_template("schedule/move_session.html", form=form, session=session)
         try:
             services.move_session(
                 session,
@@ -352,8 +373,11 @@ def move_session(public_id: str):
                 form.end_time.data,
                 current_user,
                 room=form.room.data or "",
+                which=form.which,
             )
         except DomainError as error:
+            db.session.rollback()
+            _offer_choices(form, error)
             show_error(form, error)
         else:
             db.session.commit()
