@@ -38,12 +38,15 @@ def test_public_series_feed_with_multiline_description(app_ctx, client, make_ser
     assert len(calendar.walk("VEVENT")) == 1
 
 
-def test_topic_with_a_comma_is_one_category_for_every_parser(app_ctx, client, make_session):
+def test_topic_with_a_comma_is_one_category_for_every_parser(
+    app_ctx, client, make_series, make_session
+):
     from datetime import UTC, datetime
 
     import recurring_ical_events
 
-    session = make_session(on=date(2026, 11, 10), title="Thyroid")
+    series = make_series(public=True)
+    session = make_session(on=date(2026, 11, 10), title="Thyroid", series_id=series.id)
     session.topic_rows.append(SessionTopic(topic="endocrine"))
     session.topic_rows.append(SessionTopic(topic="cardiovascular"))
     db.session.commit()
