@@ -163,7 +163,10 @@ class SessionFieldsMixin(AudienceMixin):
 
 
 class SeriesForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
-    public = BooleanField("Public (faculty and guests may see it)")
+    public = BooleanField(
+        "Public: the series has a public calendar feed and its sessions have public pages "
+        "(anyone with the address, without signing in)"
+    )
     frequency = RadioField(
         "Repeats", choices=choices([("weekly", "Weekly"), ("monthly", "Monthly")]), default="weekly"
     )

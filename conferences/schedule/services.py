@@ -481,6 +481,7 @@ class GenerationPlan:
     skipped_holidays: list[tuple[date, str]]  # with the holiday's name
     existing: int
     removed: list[date]  # deleted occurrences, left out until brought back
+    past: int = 0  # how many of the new dates are already past
 
 
 def plan_generation(series: Series) -> GenerationPlan:
@@ -507,7 +508,9 @@ def plan_generation(series: Series) -> GenerationPlan:
             skipped.append((day, closed[day]))
         else:
             new.append(day)
-    return GenerationPlan(new, skipped, already, removed)
+    today = timeutil.local_today()
+    past = sum(1 for day in new if day < today)
+    return GenerationPlan(new, skipped, already, removed, past)
 
 
 def removed_dates(series: Series) -> set[date]:
@@ -793,6 +796,42 @@ def delete_session(session: Session, actor) -> None:
     db.session.delete(session)
     db.session.flush()
     bump_counter()
+
+
+def series_delete_blockers(series: Series) -> list[str]:
+    """The series' sessions that something depends on (attendance, claims, filled slots,
+    feedback), one line each; deleting the series waits until there are none."""
+    sessions = list(
+        db.session.scalars(
+            select(Session).where(Session.series_id == series.id).order_by(Session.starts_at)
+        )
+    )
+    found = dependencies(s.id for s in sessions)
+    return [f"{_when(s)}: {', '.join(found[s.id])}" for s in sessions if s.id in found]
+
+
+def delete_series(series: Series, actor) -> int:
+    """Delete a series with its generated sessions, when nothing depends on any of them
+    (as for one session: otherwise cancel). Returns how many sessions went."""
+    blockers = series_delete_blockers(series)
+    if blockers:
+        shown = "; ".join(blockers[:MAX_CONFLICT_MESSAGES])
+        more = len(blockers) - MAX_CONFLICT_MESSAGES
+        if more > 0:
+            shown += f"; and {more} more"
+        raise DomainError(
+            f"{len(blockers)} session(s) of this series have records, so it cannot be "
+            f"deleted: {shown}. Cancel those sessions instead."
+        )
+    sessions = list(db.session.scalars(select(Session).where(Session.series_id == series.id)))
+    for session in sessions:
+        signals.session_changed.send(session, change="deleted", actor=actor)
+        db.session.delete(session)
+    db.session.flush()
+    db.session.delete(series)
+    db.session.flush()
+    bump_counter()
+    return len(sessions)
 
 
 # ---------------------------------------------------------------- conflicts

@@ -462,8 +462,13 @@ def list_series():
     )
 
 
-def _default_year_range() -> tuple[date, date]:
-    return timeutil.academic_year_bounds(timeutil.current_academic_year())
+def _default_dates() -> tuple[date, date]:
+    """A new series starts on the next weekday (never in the past) and runs to the end of
+    that academic year."""
+    first = timeutil.local_today() + timedelta(days=1)
+    while first.weekday() >= 5:
+        first += timedelta(days=1)
+    return first, timeutil.academic_year_bounds(timeutil.academic_year_of(first))[1]
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -473,7 +478,7 @@ def new_series():
     form = SeriesForm()
     form.load_audience_choices()
     if request.method == "GET":
-        form.starts_on.data, form.ends_on.data = _default_year_range()
+        form.starts_on.data, form.ends_on.data = _default_dates()
         form.weekdays.data = [0, 1, 2, 3, 4]
         form.required.data = True
     if form.validate_on_submit():
@@ -534,7 +539,27 @@ def edit_series(slug: str):
         plan=plan,
         action_form=ActionForm(),
         counts=services.session_counts().get(series.id, (0, 0)),
+        delete_blockers=services.series_delete_blockers(series),
     )
+
+
+@bp.post("/series/<slug>/delete")
+@permission_required("manage_schedule")
+def delete_series(slug: str):
+    """Delete a series with its sessions, when nothing depends on them."""
+    series = _load_series(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    title = series.title
+    try:
+        removed = services.delete_series(series, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _see_other("schedule.edit_series", slug=slug)
+    db.session.commit()
+    flash(f"Deleted the series “{title}” and its {removed} session(s).", "success")
+    return _see_other("schedule.list_series")
 
 
 @bp.post("/series/<slug>/generate")

@@ -99,11 +99,12 @@ def test_the_form_offers_both_readings_then_saves_the_chosen_one(clock, coordina
     assert "does not exist" in gap.text
 
 
-def test_feeds_write_the_repeated_hour_in_utc(clock, client, make_session):
-    session = make_session(title="Night float")
+def test_feeds_write_the_repeated_hour_in_utc(clock, client, make_session, make_series):
+    public = make_series(public=True)
+    session = make_session(title="Night float", series_id=public.id)
     session.starts_at = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # first 01:30 (EDT)
     session.ends_at = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST: repeated too
-    noon = make_session(on=date(2026, 11, 2), title="Noon")
+    noon = make_session(on=date(2026, 11, 2), title="Noon", series_id=public.id)
     db.session.commit()
     data = client.get(f"/sessions/{session.public_id}.ics").data
     assert b"DTSTART:20261101T053000Z" in data
