@@ -164,8 +164,9 @@ class SessionFieldsMixin(AudienceMixin):
 
 class SeriesForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
     public = BooleanField(
-        "Public: the series has a public calendar feed and its sessions have public pages "
-        "(anyone with the address, without signing in)"
+        "Public: anyone with the address, without signing in, can subscribe to the series' "
+        "calendar feed and download its sessions as calendar files (the schedule pages "
+        "stay for signed-in people)"
     )
     frequency = RadioField(
         "Repeats", choices=choices([("weekly", "Weekly"), ("monthly", "Monthly")]), default="weekly"

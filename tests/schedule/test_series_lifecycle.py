@@ -18,7 +18,7 @@ def test_new_series_form_starts_on_the_next_weekday(clock, coordinator, login_as
     assert 'value="2026-11-09"' in html  # Monday, not 1 July
     assert 'value="2027-06-30"' in html
     assert "no one is counted as having missed them until attendance is recorded" in html
-    assert "public calendar feed" in html
+    assert "subscribe to the series&#39; calendar feed" in html
     assert "faculty and guests may see it" not in html
 
 
