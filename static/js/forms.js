@@ -1,5 +1,5 @@
 // Every page: move focus to the problem summary when the server answered a form with
-// problems, and let a form be sent once (a second click, or a click while the first is
+// problems, ask before a destructive button acts, and let a form be sent once (a second click, or a click while the first is
 // on its way, does nothing). The server also refuses a repeated creation on its own.
 (function () {
   "use strict";
@@ -8,6 +8,15 @@
   if (summary) {
     summary.focus();
   }
+
+  // A form with data-confirm asks first (destructive buttons).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
 
   // Listen on the document, after a form's own handlers (a confirmation may cancel it).
   document.addEventListener("submit", function (event) {
