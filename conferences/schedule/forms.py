@@ -277,6 +277,6 @@ class ImportForm(PageForm):
     file = FileField("Schedule CSV", validators=[FileRequired("Choose a CSV file.")])
 
 
-class ApplyImportForm(PageForm):
+class ApplyImportForm(CreateOnceMixin, PageForm):
     csv_text = HiddenField(validators=[DataRequired()])
     filename = HiddenField()

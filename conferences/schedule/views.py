@@ -100,14 +100,14 @@ def _offer_choices(form, error: DomainError) -> None:
         form.repeated_time.choices = choices(error.choices)
 
 
-def _already_created(form, what: str):
+def _already_created(form, what: str, done: str = "created"):
     """The answer to a repeat of a creating form (double click, Back and send again):
     what the first submission made, never a twin. None when this is the first."""
     earlier = claim_form_key(form.form_key.data, what)
     if earlier is None:
         return None
     db.session.rollback()
-    flash(f"This {what} was already created.", "info")
+    flash(f"This {what} was already {done}.", "info")
     return redirect(earlier.result_url or url_for("schedule.calendar"), 303)
 
 
@@ -716,6 +716,8 @@ def apply_import():
     form = ApplyImportForm()
     if not form.validate_on_submit():
         abort(400)
+    if (repeat := _already_created(form, "import", "applied")) is not None:
+        return repeat
     try:
         record, created = importer.apply(form.csv_text.data, form.filename.data, current_user)
     except ImportErrors as error:
@@ -725,6 +727,7 @@ def apply_import():
             "danger",
         )
         return _see_other("schedule.import_schedule")
+    settle_form_key(form.form_key.data, url_for("schedule.import_schedule"))
     db.session.commit()
     flash(f"Imported {len(created)} session(s) from {record.filename}.", "success")
     _flash_warnings(created)

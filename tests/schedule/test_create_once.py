@@ -85,3 +85,21 @@ def test_claim_is_refused_to_a_second_claimant(app_ctx):
     assert earlier is not None
     assert earlier.what == "series"
     assert claim_form_key("bad key!", "series") is None  # malformed: claims nothing
+
+
+def test_schedule_import_applied_twice_creates_once(clock, coordinator, login_as):
+    import io
+
+    client = login_as(coordinator)
+    csv_text = "date,start,end,title\n2026-12-02,12:00,13:00,Visiting professor\n"
+    preview = client.post(
+        "/schedule/import",
+        data={"file": (io.BytesIO(csv_text.encode()), "s.csv")},
+        content_type="multipart/form-data",
+    )
+    key = _form_key(preview.get_data(as_text=True))
+    data = {"csv_text": csv_text, "filename": "s.csv", "form_key": key}
+    assert client.post("/schedule/import/apply", data=data).status_code == 303
+    again = client.post("/schedule/import/apply", data=data, follow_redirects=True)
+    assert "This import was already applied." in again.text
+    assert _count(Session) == 1
