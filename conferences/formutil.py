@@ -94,7 +94,8 @@ def page_problems() -> list[tuple[str | None, str, str]]:
         for message in form.form_errors:
             found.append((None, "", message))
         for field in form:
-            for message in field.errors if isinstance(field.errors, list) else ():
+            messages = field.errors if isinstance(field.errors, list) else []
+            for message in (m for m in messages if isinstance(m, str)):
                 hidden = field.type in ("HiddenField", "CSRFTokenField")
                 found.append((None if hidden else field.id, field.label.text, message))
     return found

@@ -84,12 +84,12 @@ def claim_form_key(key: str | None, what: str) -> FormSubmission | None:
     """
     if not key or not _FORM_KEY.fullmatch(key):
         return None
-    result = db.session.execute(
-        insert_ignoring_conflicts(FormSubmission).values(
-            key=key, what=what, result_url="", created_at=timeutil.now_utc()
-        )
-    )
-    if result.rowcount:  # type: ignore[attr-defined]
+    inserted = db.session.execute(
+        insert_ignoring_conflicts(FormSubmission)
+        .values(key=key, what=what, result_url="", created_at=timeutil.now_utc())
+        .returning(FormSubmission.key)  # rowcount is -1 here on PostgreSQL (psycopg)
+    ).first()
+    if inserted is not None:
         return None
     return db.session.get(FormSubmission, key, populate_existing=True)
 
