@@ -33,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'conferences.db'}"
     )
+    if not app.config.get("BASE_URL"):
+        app.config["BASE_URL"] = config_module.default_base_url()
     # Cookies are Secure whenever the public address is HTTPS (production).
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")

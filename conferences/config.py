@@ -25,7 +25,8 @@ class Defaults:
     # A feed server process re-reads the change counters at most this often.
     FEED_COUNTER_TTL_SECONDS = 1.0
     # Public base URL used in feeds and e-mails (links back to session pages).
-    BASE_URL = "http://127.0.0.1:5000"
+    # None: http://127.0.0.1 on the port being served (``default_base_url``).
+    BASE_URL: str | None = None
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -92,6 +93,19 @@ def from_environment() -> dict:
     if os.environ.get("DATABASE_URL"):
         values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     return values
+
+
+DEFAULT_PORT = 5000
+
+
+def default_base_url() -> str:
+    """The address when BASE_URL is not configured: this machine, on the port being served
+    (``PORT=8000 make run`` passes PORT; ``flask run`` also reads FLASK_RUN_PORT)."""
+    for name in ("PORT", "FLASK_RUN_PORT"):
+        raw = (os.environ.get(name) or "").strip()
+        if raw.isdigit() and 0 < int(raw) < 65536:
+            return f"http://127.0.0.1:{int(raw)}"
+    return f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
 def public_url(path: str) -> str:

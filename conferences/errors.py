@@ -12,6 +12,15 @@ class DomainError(Exception):
         self.field = field
 
 
+class TimeChoiceNeeded(DomainError):
+    """A typed time that happens twice (clocks go back): ``choices`` are the readings
+    to offer, as (value, label)."""
+
+    def __init__(self, message: str, choices: list[tuple[str, str]], *, field: str | None = None):
+        super().__init__(message, field=field)
+        self.choices = choices
+
+
 class NotAllowed(DomainError):
     status_code = 403
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -103,6 +103,78 @@ def localize(day: date, wall: time) -> datetime:
     """
     local = datetime.combine(day, wall).replace(tzinfo=program_zone())
     return as_utc(local)
+
+
+# ---------------------------------------------------------------- wall times at DST changes
+
+
+class WallTimeError(ValueError):
+    """A wall-clock time a person typed that names no instant, or two."""
+
+    def __init__(self, message: str, choices: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.choices = choices or []
+
+
+FIRST, SECOND = "first", "second"
+
+
+def _wall(day: date, wall: time, fold: int = 0, zone_info: tzinfo | None = None) -> datetime:
+    return datetime.combine(day, wall, tzinfo=zone_info or program_zone()).replace(fold=fold)
+
+
+def is_skipped(day: date, wall: time, zone_info: tzinfo | None = None) -> bool:
+    """Does this wall time not exist (clocks jump over it in spring)?"""
+    local = _wall(day, wall, zone_info=zone_info)
+    back = local.astimezone(UTC).astimezone(local.tzinfo)
+    return back.replace(tzinfo=None) != local.replace(tzinfo=None)
+
+
+def is_repeated(day: date, wall: time, zone_info: tzinfo | None = None) -> bool:
+    """Does this wall time happen twice (the hour repeated when clocks go back)?"""
+    if is_skipped(day, wall, zone_info):
+        return False
+    first = _wall(day, wall, 0, zone_info)
+    return first.utcoffset() != first.replace(fold=1).utcoffset()
+
+
+def repeated_choices(day: date, wall: time) -> list[tuple[str, str]]:
+    """The two readings of a repeated wall time, as a form offers them:
+    ("first", "first 01:30 (EDT)"), ("second", "second 01:30 (EST)")."""
+    label = wall.strftime("%H:%M")
+    return [
+        (name, f"{name} {label} ({_wall(day, wall, fold).tzname()})")
+        for fold, name in ((0, FIRST), (1, SECOND))
+    ]
+
+
+def localize_typed(day: date, wall: time, which: str | None = None) -> datetime:
+    """The UTC instant of a wall time a person typed, or ``WallTimeError``: a time that
+    does not exist is refused; a repeated one needs ``which`` ("first" or "second")."""
+    when = day.strftime("%a %d %b %Y")
+    label = wall.strftime("%H:%M")
+    if is_skipped(day, wall):
+        raise WallTimeError(
+            f"{label} does not exist on {when}: clocks jump forward an hour that night. "
+            "Choose another time."
+        )
+    if is_repeated(day, wall):
+        if which not in (FIRST, SECOND):
+            raise WallTimeError(
+                f"{label} happens twice on {when} (clocks go back an hour): choose which one.",
+                repeated_choices(day, wall),
+            )
+        return as_utc(_wall(day, wall, 0 if which == FIRST else 1))
+    return localize(day, wall)
+
+
+def in_repeated_hour(value: datetime, zone_info: tzinfo | None = None) -> bool:
+    """Is this instant's local wall time one that happens twice (so a TZID time would be
+    read differently by different calendar programs)?"""
+    zone_info = zone_info or program_zone()
+    local = as_utc(value).astimezone(zone_info)
+    return is_repeated(local.date(), local.time().replace(tzinfo=None), zone_info)
 
 
 def to_local(value: datetime) -> datetime:

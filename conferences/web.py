@@ -15,6 +15,7 @@ from conferences import timeutil
 from conferences.auth import policy
 from conferences.errors import DomainError, NotAllowed
 from conferences.extensions import db, login_manager
+from conferences.formutil import page_problems
 
 
 def init_app(app: Flask) -> None:
@@ -92,6 +93,7 @@ def _register_filters(app: Flask) -> None:
         return value.strftime("%a %d %b %Y")
 
     app.jinja_env.filters["longdate"] = longdate
+    app.jinja_env.globals["page_problems"] = page_problems
 
     @app.context_processor
     def template_helpers() -> dict:

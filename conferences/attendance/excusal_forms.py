@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.attendance.excusals import reason_choices
-from conferences.formutil import PageForm, choices
+from conferences.formutil import CreateOnceMixin, PageForm, choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -23,7 +23,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RequestExcusalForm(PageForm):
+class RequestExcusalForm(CreateOnceMixin, PageForm):
     mode = RadioField(
         "Excuse me from",
         choices=choices(

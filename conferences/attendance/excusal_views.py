@@ -24,6 +24,7 @@ from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
 from conferences.people.models import User
+from conferences.program.services import claim_form_key, settle_form_key
 from conferences.rotations.services import residents as active_residents
 from conferences.schedule.audience import facts_for, in_audience
 from conferences.schedule.models import Session, SessionStatus
@@ -66,6 +67,10 @@ def request_excusal():
     form.sessions.choices = choices(_session_choices(current_user))
     warnings: list[str] = []
     if form.validate_on_submit():
+        if claim_form_key(form.form_key.data, "excusal") is not None:
+            db.session.rollback()
+            flash("This request was already sent.", "info")
+            return _see_other("excusals.request_excusal")
         by_sessions = form.mode.data == "sessions"
         try:
             result = excusals.request_excusal(
@@ -85,6 +90,7 @@ def request_excusal():
             db.session.rollback()
             show_error(form, error)
         else:
+            settle_form_key(form.form_key.data, url_for("excusals.request_excusal"))
             db.session.commit()
             flash(f"Request sent to the coordinators. {result.message}", "success")
             return _see_other("excusals.request_excusal")

@@ -39,6 +39,7 @@ from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vCategory, vDatetime, vDuration, vInt, vRecur, vText, vUri
 
+from conferences import text, timeutil
 from conferences.schedule.models import TOPICS
 
 PRODID = "-//Conferences//Residency conference schedule//EN"
@@ -127,13 +128,25 @@ def event_uid(public_id: str, uid_domain: str) -> str:
 
 
 def summary(event: EventData) -> str:
-    text = f"{event.kind_label}: {event.title}"
+    line = text.one_line(f"{event.kind_label}: {event.title}")
     # Some clients show cancelled events from subscriptions as if nothing happened.
-    return f"Cancelled: {text}" if event.cancelled else text
+    return f"Cancelled: {line}" if event.cancelled else line
 
 
 def location(event: EventData) -> str:
-    return " · ".join(part for part in (event.room, event.video_url) if part)
+    return text.one_line(" · ".join(part for part in (event.room, event.video_url) if part))
+
+
+def category(name: str) -> str:
+    """A CATEGORIES value that every parser reads as one: one line, and no comma (several
+    widely used parsers split an escaped comma into two categories)."""
+    return " ".join(text.one_line(name).replace(",", " ").split())
+
+
+def categories(event: EventData) -> list[vCategory]:
+    """One CATEGORIES property per name (the kind, then each topic)."""
+    names = [event.kind_label, *(TOPICS.get(t, t) for t in event.topics)]
+    return [vCategory([category(name)]) for name in names]
 
 
 def description(event: EventData, base_url: str) -> str:
@@ -147,9 +160,9 @@ def description(event: EventData, base_url: str) -> str:
         lines.append("")
         lines.append("Presenters:")
         for presenter in event.presenters:
-            line = f"- {presenter.role_label}: {presenter.name}"
+            line = f"- {presenter.role_label}: {text.one_line(presenter.name)}"
             if presenter.talk_title:
-                line += f" — “{presenter.talk_title}”"
+                line += f" — “{text.one_line(presenter.talk_title)}”"
             lines.append(line)
     if event.description.strip():
         lines.append("")
@@ -159,7 +172,7 @@ def description(event: EventData, base_url: str) -> str:
         lines.append(f"Video: {event.video_url}")
     lines.append("")
     lines.append(f"Session page: {session_url(base_url, event.public_id)}")
-    return "\n".join(lines)
+    return text.feed_text("\n".join(lines))
 
 
 def event_properties(event: EventData, options: EventOptions) -> dict[str, object]:
@@ -174,19 +187,26 @@ def event_properties(event: EventData, options: EventOptions) -> dict[str, objec
     # DTSTAMP is the last change, not the time of rendering, so identical content gives
     # identical bytes (and ETags) in every server process.
     modified = vDatetime(event.last_modified.astimezone(UTC))
+    # A local time in the hour repeated when clocks go back names two instants, and
+    # parsers pick different ones: such an event is written in UTC (one instant for all).
+    zone = options.zone
+    if timeutil.in_repeated_hour(event.starts_at, zone) or timeutil.in_repeated_hour(
+        event.ends_at, zone
+    ):
+        zone = UTC
     properties: dict[str, object] = {
         "UID": vText(event_uid(event.public_id, options.uid_domain)),
         "DTSTAMP": modified,
         "CREATED": vDatetime(event.created_at.astimezone(UTC)),
         "LAST-MODIFIED": modified,
-        "DTSTART": vDatetime(event.starts_at.astimezone(options.zone)),
-        "DTEND": vDatetime(event.ends_at.astimezone(options.zone)),
+        "DTSTART": vDatetime(event.starts_at.astimezone(zone)),
+        "DTEND": vDatetime(event.ends_at.astimezone(zone)),
         "SEQUENCE": vInt(event.revision),
         "STATUS": vText("CANCELLED" if event.cancelled else "CONFIRMED"),
         "SUMMARY": vText(summary(event)),
         "DESCRIPTION": vText(description(event, options.base_url)),
         "URL": vUri(page),
-        "CATEGORIES": vCategory([event.kind_label, *(TOPICS.get(t, t) for t in event.topics)]),
+        "CATEGORIES": categories(event),
     }
     if event.cancelled:
         properties["TRANSP"] = vText("TRANSPARENT")  # OPAQUE (busy) is the default
@@ -211,7 +231,8 @@ def build_event(event: EventData, options: EventOptions) -> Event:
     """The VEVENT for one session as an icalendar component."""
     vevent = Event()
     for name, value in event_properties(event, options).items():
-        vevent.add(name, value)
+        for item in value if isinstance(value, list) else (value,):
+            vevent.add(name, item)
     alarm = build_alarm(event, options)
     if alarm is not None:
         vevent.add_component(alarm)
@@ -297,8 +318,9 @@ def serialise_event(event: EventData, options: EventOptions) -> bytes:
     out = [_BEGIN_EVENT]
     for name in _event_order(tuple(properties)):
         value = properties[name]
-        line = Contentline.from_parts(name, getattr(value, "params", None) or _NO_PARAMETERS, value)
-        out.append(fold(line.encode()))
+        for item in value if isinstance(value, list) else (value,):
+            params = getattr(item, "params", None) or _NO_PARAMETERS
+            out.append(fold(Contentline.from_parts(name, params, item).encode()))
     alarm = build_alarm(event, options)
     if alarm is not None:
         out.append(serialise(alarm)[:-2])
@@ -351,10 +373,11 @@ def build_calendar(header: CalendarHeader, zone: tzinfo, first: date, last: date
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", header.name)
-    cal.add("x-wr-calname", header.name)
-    if header.description:
-        cal.add("x-wr-caldesc", header.description)
+    name = text.one_line(header.name)
+    cal.add("name", vText(name))
+    cal.add("x-wr-calname", vText(name))
+    if header.description.strip():
+        cal.add("x-wr-caldesc", vText(text.feed_text(header.description.strip())))
     cal.add("x-wr-timezone", header.zone_name)
     refresh = timedelta(minutes=header.refresh_minutes)
     cal.add("refresh-interval", vDuration(refresh), parameters={"VALUE": "DURATION"})

@@ -695,6 +695,19 @@ def _forget_subscribers() -> None:
     store.counters = None
 
 
+def token_is_active(token: str) -> bool:
+    """Is this a person's current feed token (it stands for them where no one signs in)?"""
+    return hash_token(token) in subscribers(current_counters())
+
+
+def session_is_public(public_id: str) -> bool | None:
+    """Whether a session belongs to a public series (None: no such session)."""
+    session = schedule_services.get_session_by_public_id(public_id)
+    if session is None:
+        return None
+    return session.series is not None and session.series.public
+
+
 def personal_feed(token: str) -> FeedResult | None:
     """The feed behind a token, or None for an unknown, reset or deactivated one.
 

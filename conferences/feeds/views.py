@@ -42,19 +42,23 @@ def _feeds_skip_rate_limits() -> bool:
     return request.endpoint in FEED_ENDPOINTS
 
 
+def _drop_cookie_session() -> None:
+    null = current_app.session_interface.make_null_session(current_app)
+    ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+    # Flask skips saving a null session; 3.1 keeps it in ``_session``, older in ``session``.
+    if hasattr(ctx, "_session"):
+        ctx._session = null
+    else:
+        ctx.session = null
+
+
 def cookieless(view):
     """Serve without touching the cookie session: calendar clients keep no cookies, and
     a feed answer must never set one (nor refresh a browser's)."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        null = current_app.session_interface.make_null_session(current_app)
-        ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
-        # Flask skips saving a null session; 3.1 keeps it in ``_session``, older in ``session``.
-        if hasattr(ctx, "_session"):
-            ctx._session = null
-        else:
-            ctx.session = null
+        _drop_cookie_session()
         return view(*args, **kwargs)
 
     return wrapped
@@ -96,11 +100,21 @@ def series_feed(slug: str):
 
 
 @bp.get("/sessions/<public_id>.ics")
-@cookieless
 def session_ics(public_id: str):
-    """One session as a calendar file ("Add to calendar")."""
+    """One session as a calendar file ("Add to calendar"). A session of a public series is
+    for anyone; any other needs sign-in or the person's feed token (``?token=``): it may
+    show a video link. Anyone else is told it does not exist."""
+    public = services.session_is_public(public_id)
+    if public is None:
+        return _not_found()
+    if not public:
+        token = request.args.get("token", "")
+        signed_in = current_user.is_authenticated  # read before the cookie session goes
+        if not signed_in and not (token and services.token_is_active(token)):
+            return _not_found()
+    _drop_cookie_session()
     result = services.session_feed(public_id)
-    return feed_response(result, PUBLIC_CACHE, filename="session.ics")
+    return feed_response(result, PUBLIC_CACHE if public else PRIVATE_CACHE, filename="session.ics")
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import exists, select
 from conferences import timeutil
 from conferences.extensions import db
 from conferences.notifications.models import OutboxMessage
+from conferences.text import header_value
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +25,16 @@ log = logging.getLogger(__name__)
 def send(recipient, subject: str, body: str, *, dedupe_key: str | None = None):
     """Queue (and with SMTP, deliver) one message. Returns it, or None if already sent.
 
-    ``recipient`` is a User or an e-mail address.
+    ``recipient`` is a User or an e-mail address. The subject is one line whatever it is
+    built from (a session title, say): no mail header ever carries a line break.
     """
     if dedupe_key is not None and already_sent(dedupe_key):
         return None
     email = recipient if isinstance(recipient, str) else recipient.email
     message = OutboxMessage(
         recipient_id=None if isinstance(recipient, str) else recipient.id,
-        to_email=email,
-        subject=subject[:300],
+        to_email=header_value(email),
+        subject=header_value(subject)[:300],
         body=body,
         dedupe_key=dedupe_key,
     )
@@ -63,9 +65,9 @@ def deliver(message: OutboxMessage) -> None:
 def _send_smtp(message: OutboxMessage) -> None:
     config = current_app.config
     email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.to_email
-    email["Subject"] = message.subject
+    email["From"] = header_value(config["MAIL_DEFAULT_SENDER"])
+    email["To"] = header_value(message.to_email)
+    email["Subject"] = header_value(message.subject)
     email.set_content(message.body)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):

@@ -18,6 +18,7 @@ from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.people import services
 from conferences.people.models import Firm, Role, Track, User
+from conferences.text import one_line
 
 COLUMNS = ("email", "name", "roles", "start_year", "track", "firm")
 ALIASES = {"role": "roles", "e_mail": "email", "startyear": "start_year"}
@@ -133,7 +134,7 @@ def plan_roster(text: str, actor=None) -> RosterPlan:
             errors.append((line, f"{len(cells)} fields, but the header has {width}."))
             continue
         cells = cells + [""] * (width - len(cells))
-        value = {name: cells[index].strip() for name, index in positions.items()}
+        value = {name: one_line(cells[index]) for name, index in positions.items()}
         row_errors: list[str] = []
 
         def attempt(check, *args, _errors=row_errors):

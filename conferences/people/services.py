@@ -20,6 +20,7 @@ from conferences.extensions import db
 from conferences.people.models import Firm, Role, Track, User, UserRole, normalise_email
 from conferences.program import services as program
 from conferences.program.models import ProgramSettings
+from conferences.text import one_line
 
 # How far from the current academic year a resident's start year may be.
 START_YEAR_PAST = 15
@@ -107,15 +108,13 @@ NAME_MAX_LENGTH = 200
 
 
 def clean_name(raw: str | None) -> str:
-    """A person's name as stored: runs of whitespace (line breaks too) become one space;
-    present, short enough, and free of other control characters."""
-    name = " ".join((raw or "").split())
+    """A person's name as stored: one line (``conferences.text.one_line``), runs of
+    spaces collapsed; present and short enough."""
+    name = " ".join(one_line(raw).split())
     if not name:
         raise DomainError("A name is needed.", field="name")
     if len(name) > NAME_MAX_LENGTH:
         raise DomainError(f"The name is longer than {NAME_MAX_LENGTH} characters.", field="name")
-    if any(ord(character) < 32 for character in name):
-        raise DomainError("The name contains a control character.", field="name")
     return name
 
 

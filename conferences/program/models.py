@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from conferences.dbtypes import UTCDateTime
 from conferences.extensions import db
 
 DEFAULT_THRESHOLD_PERCENT = 70
@@ -42,3 +45,15 @@ class ChangeCounter(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class FormSubmission(db.Model):
+    """A creating form that was sent, by its one-time key: a repeat (a double click, Back
+    and send again, from any server process) finds it and answers with what was made."""
+
+    __tablename__ = "form_submissions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    what: Mapped[str] = mapped_column(String(40))
+    result_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from sqlalchemy import select, update
 
+from conferences import timeutil
 from conferences.dbutil import insert_ignoring_conflicts
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.program.models import (
     DEFAULT_THRESHOLD_PERCENT,
     ChangeCounter,
+    FormSubmission,
     ProgramSettings,
     YearThreshold,
 )
@@ -62,3 +66,37 @@ def bump_counter(name: str = SCHEDULE) -> None:
 def counter_value(name: str = SCHEDULE) -> int:
     value = db.session.scalar(select(ChangeCounter.value).where(ChangeCounter.name == name))
     return value or 0
+
+
+# ---------------------------------------------------------------- one-time form keys
+
+_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def claim_form_key(key: str | None, what: str) -> FormSubmission | None:
+    """Claim a creating form's one-time key for this submission.
+
+    None: go ahead and create (the key is now taken, in this transaction). Otherwise the
+    earlier submission of the same form, whose ``result_url`` shows what it created. The
+    key is checked in the database with one atomic insert, so a repeat sent to another
+    server process, or at the same moment, finds it too (the insert waits for the other
+    transaction). A missing or malformed key (a script, an old page) claims nothing.
+    """
+    if not key or not _FORM_KEY.fullmatch(key):
+        return None
+    inserted = db.session.execute(
+        insert_ignoring_conflicts(FormSubmission)
+        .values(key=key, what=what, result_url="", created_at=timeutil.now_utc())
+        .returning(FormSubmission.key)  # rowcount is -1 here on PostgreSQL (psycopg)
+    ).first()
+    if inserted is not None:
+        return None
+    return db.session.get(FormSubmission, key, populate_existing=True)
+
+
+def settle_form_key(key: str | None, result_url: str) -> None:
+    """Record where the thing the form created can be seen (after creating it)."""
+    if key and _FORM_KEY.fullmatch(key):
+        db.session.execute(
+            update(FormSubmission).where(FormSubmission.key == key).values(result_url=result_url)
+        )

@@ -105,4 +105,4 @@ def _sheet_name(title: str) -> str:
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+CSV_MIMETYPE = "text/csv"  # werkzeug adds "; charset=utf-8" to text/* types

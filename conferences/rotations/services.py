@@ -25,6 +25,7 @@ from conferences.rotations.models import (
     RotationType,
     Setting,
 )
+from conferences.text import one_line
 
 # Realistic defaults: the rotations that keep residents away from conference excuse them.
 EXCUSING_BY_DEFAULT = {Setting.ICU, Setting.NIGHT_FLOAT, Setting.VACATION, Setting.AWAY}
@@ -393,7 +394,7 @@ def parse_import(text: str) -> ImportPreview:
 
         def cell(name: str, cells=cells) -> str:
             index = columns[name]
-            return cells[index].strip() if index < len(cells) else ""
+            return one_line(cells[index]) if index < len(cells) else ""
 
         problems = []
         email = normalise_email(cell("email"))

@@ -19,8 +19,9 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from conferences import timeutil
 from conferences.extensions import db
-from conferences.formutil import PageForm, choices
+from conferences.formutil import CreateOnceMixin, PageForm, choices
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, TOPICS, Kind
 from conferences.schedule.recurrence import ORDINALS, WEEKDAY_NAMES
@@ -82,6 +83,29 @@ class AudienceMixin:
         self.rotations.data = sorted(audience.rotation_type_ids)
 
 
+class RepeatedTimeMixin:
+    """On the night clocks go back, a start time such as 01:30 happens twice: the form
+    then offers both ("first 01:30 (EDT)", "second 01:30 (EST)"); the view fills the
+    choices (``timeutil.repeated_choices``) only for such a time."""
+
+    repeated_time = RadioField(
+        "That time happens twice that night: which one?", choices=[], validate_choice=False
+    )
+
+    def offer_repeated_times(self, day) -> None:
+        start = self.start_time.data
+        known = day is not None and start is not None and timeutil.in_range(day)
+        if known and timeutil.is_repeated(day, start):
+            self.repeated_time.choices = choices(timeutil.repeated_choices(day, start))
+            return
+        self.repeated_time.choices = []
+        self.repeated_time.data = None
+
+    @property
+    def which(self) -> str | None:
+        return self.repeated_time.data or None
+
+
 class SessionFieldsMixin(AudienceMixin):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     kind = SelectField("Kind", choices=KIND_CHOICES)
@@ -138,8 +162,12 @@ class SessionFieldsMixin(AudienceMixin):
         self.fill_audience(obj.audience)
 
 
-class SeriesForm(SessionFieldsMixin, PageForm):
-    public = BooleanField("Public (faculty and guests may see it)")
+class SeriesForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
+    public = BooleanField(
+        "Public: anyone with the address, without signing in, can subscribe to the series' "
+        "calendar feed and download its sessions as calendar files (the schedule pages "
+        "stay for signed-in people)"
+    )
     frequency = RadioField(
         "Repeats", choices=choices([("weekly", "Weekly"), ("monthly", "Monthly")]), default="weekly"
     )
@@ -195,7 +223,7 @@ class SeriesForm(SessionFieldsMixin, PageForm):
             self.month_weekday.data = series.month_weekday
 
 
-class SessionForm(SessionFieldsMixin, PageForm):
+class SessionForm(RepeatedTimeMixin, SessionFieldsMixin, PageForm):
     """Edit one session (wall times on its own day)."""
 
     scope = RadioField(
@@ -205,17 +233,18 @@ class SessionForm(SessionFieldsMixin, PageForm):
     )
 
 
-class NewSessionForm(SessionFieldsMixin, PageForm):
+class NewSessionForm(CreateOnceMixin, RepeatedTimeMixin, SessionFieldsMixin, PageForm):
     """A one-off session."""
 
     day = DateField("Date", validators=[DataRequired()])
 
 
-class MoveForm(PageForm):
+class MoveForm(RepeatedTimeMixin, PageForm):
     day = DateField("New date", validators=[DataRequired()])
     start_time = TimeField("Starts at", validators=[DataRequired()])
     end_time = TimeField("Ends at", validators=[DataRequired()])
     room = StringField("Room", validators=[Length(max=200)])
+    go_ahead = BooleanField("Yes, move it to that date anyway")
 
 
 class CancelForm(PageForm):
@@ -232,7 +261,7 @@ class ActionForm(PageForm):
     """A button that changes something: only the CSRF token."""
 
 
-class HolidayForm(PageForm):
+class HolidayForm(CreateOnceMixin, PageForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     starts_on = DateField("First day", validators=[DataRequired()])
     ends_on = DateField("Last day (for a blackout range)", validators=[Optional()])
@@ -248,6 +277,6 @@ class ImportForm(PageForm):
     file = FileField("Schedule CSV", validators=[FileRequired("Choose a CSV file.")])
 
 
-class ApplyImportForm(PageForm):
+class ApplyImportForm(CreateOnceMixin, PageForm):
     csv_text = HiddenField(validators=[DataRequired()])
     filename = HiddenField()

@@ -57,6 +57,9 @@ def add_holiday(name: str, starts_on: date, ends_on: date | None = None) -> Holi
     ends_on = ends_on or starts_on
     if not name:
         raise DomainError("Give the holiday a name.", field="name")
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not timeutil.in_range(day):
+            raise DomainError(timeutil.OUT_OF_RANGE, field=field)
     if ends_on < starts_on:
         raise DomainError("The last day is before the first day.", field="ends_on")
     if (ends_on - starts_on).days > 62:

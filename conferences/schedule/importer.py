@@ -19,6 +19,7 @@ from conferences.extensions import db
 from conferences.schedule import services
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, Kind, ScheduleImport, Series, Session
+from conferences.text import one_line
 from conferences.timeutil import in_range
 
 COLUMNS = ("date", "start", "end", "title", "kind", "series", "location", "audience", "required")
@@ -184,9 +185,7 @@ def parse(text: str) -> Parsed:
             if len(result.rows) + len(result.errors) >= MAX_ROWS:
                 result.errors.append((line, f"More than {MAX_ROWS} rows; split the file."))
                 break
-            values = {
-                c: (record.get(header[c]) or "").strip() if c in header else "" for c in COLUMNS
-            }
+            values = {c: one_line(record.get(header[c])) if c in header else "" for c in COLUMNS}
             if not any(values.values()):
                 continue
             try:

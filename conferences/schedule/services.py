@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from conferences import timeutil
 from conferences.dbutil import insert_ignoring_conflicts
-from conferences.errors import DomainError
+from conferences.errors import DomainError, TimeChoiceNeeded
 from conferences.extensions import db
 from conferences.program.services import bump_counter
 from conferences.schedule import signals
@@ -204,13 +204,28 @@ def describe_audience(audience: dict | Audience | None) -> str:
 # ---------------------------------------------------------------- change bookkeeping
 
 
-def instants(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """UTC start and end of a session on a local day. A start inside the spring-forward gap
-    moves forward; the session then keeps its length rather than ending before it starts."""
-    starts_at, ends_at = timeutil.localize(day, start), timeutil.localize(day, end)
-    if ends_at <= starts_at:
-        ends_at = starts_at + (datetime.combine(day, end) - datetime.combine(day, start))
-    return starts_at, ends_at
+def instants(
+    day: date, start: time, end: time, *, typed: bool = False, which: str | None = None
+) -> tuple[datetime, datetime]:
+    """UTC start and end of a session on a local day; it lasts what the wall times say
+    (01:30-02:30 is one hour, on the night clocks go back too).
+
+    ``typed``: a person typed the start (a new session, an edit, a move), so a time that
+    does not exist is refused and a repeated one needs ``which`` ("first"/"second"),
+    both with a message for the form. Otherwise (generating a series) a start in the
+    spring-forward gap moves forward and a repeated one is the first, as calendar
+    programs do."""
+    length = datetime.combine(day, end) - datetime.combine(day, start)
+    if not typed:
+        starts_at = timeutil.localize(day, start)
+        return starts_at, starts_at + length
+    try:
+        starts_at = timeutil.localize_typed(day, start, which)
+    except timeutil.WallTimeError as error:
+        if error.choices:
+            raise TimeChoiceNeeded(error.message, error.choices, field="start_time") from None
+        raise DomainError(error.message, field="start_time") from None
+    return starts_at, starts_at + length
 
 
 def _stamp(session: Session) -> None:
@@ -358,7 +373,7 @@ def _apply(session: Session, values: dict) -> str | None:
     changed = False
     moved = False
     for name, value in values.items():
-        if name in ("start_time", "end_time", "topics"):
+        if name in ("start_time", "end_time", "topics", "repeated_time"):
             continue
         if name == "audience":
             value = Audience.from_json(value).to_json()
@@ -375,9 +390,12 @@ def _apply(session: Session, values: dict) -> str | None:
         new_end = values.get("end_time", end)
         if new_end <= new_start:
             raise DomainError("The end time must be after the start time.", field="end_time")
-        if (new_start, new_end) != (start, end):
-            session.starts_at, session.ends_at = instants(day, new_start, new_end)
-            changed = moved = True
+        which = values.get("repeated_time")
+        if (new_start, new_end) != (start, end) or which:
+            starts_at, ends_at = instants(day, new_start, new_end, typed=True, which=which)
+            if (starts_at, ends_at) != (session.starts_at, session.ends_at):
+                session.starts_at, session.ends_at = starts_at, ends_at
+                changed = moved = True
     if "topics" in values and _set_topics(session, values["topics"]):
         changed = True
     if not changed:
@@ -463,6 +481,7 @@ class GenerationPlan:
     skipped_holidays: list[tuple[date, str]]  # with the holiday's name
     existing: int
     removed: list[date]  # deleted occurrences, left out until brought back
+    past: int = 0  # how many of the new dates are already past
 
 
 def plan_generation(series: Series) -> GenerationPlan:
@@ -489,7 +508,9 @@ def plan_generation(series: Series) -> GenerationPlan:
             skipped.append((day, closed[day]))
         else:
             new.append(day)
-    return GenerationPlan(new, skipped, already, removed)
+    today = timeutil.local_today()
+    past = sum(1 for day in new if day < today)
+    return GenerationPlan(new, skipped, already, removed, past)
 
 
 def removed_dates(series: Series) -> set[date]:
@@ -570,7 +591,13 @@ def create_session(values: dict, actor, *, series: Series | None = None) -> Sess
             problems.append((name, "This field is required."))
     _raise_first(problems)
     day = values["day"]
-    starts_at, ends_at = instants(day, values["start_time"], values["end_time"])
+    starts_at, ends_at = instants(
+        day,
+        values["start_time"],
+        values["end_time"],
+        typed=True,
+        which=values.get("repeated_time"),
+    )
     session = Session(
         title=values["title"].strip(),
         kind=values["kind"],
@@ -615,6 +642,13 @@ def update_session(session: Session, values: dict, actor, *, scope: str = "this"
     if "title" in wanted:
         wanted["title"] = wanted["title"].strip()
     diff = {k: v for k, v in wanted.items() if k in SESSION_FIELDS and current.get(k) != v}
+    if wanted.get("repeated_time"):
+        # The first or second of a repeated wall time: the times themselves may not change.
+        diff.update(
+            repeated_time=wanted["repeated_time"],
+            start_time=wanted.get("start_time", start),
+            end_time=wanted.get("end_time", end),
+        )
     if not diff:
         return []
     targets = [session]
@@ -632,7 +666,8 @@ def update_session(session: Session, values: dict, actor, *, scope: str = "this"
         )
         series = session.series
         for name, value in diff.items():
-            setattr(series, name, value)
+            if name != "repeated_time":
+                setattr(series, name, value)
         series.updated_at = timeutil.now_utc()
     else:
         session.detached = True
@@ -653,13 +688,15 @@ def move_session(
     actor,
     *,
     room: str | None = None,
+    which: str | None = None,
 ) -> Session:
-    """Move one session to another local day and time (and room). It keeps its own values."""
+    """Move one session to another local day and time (and room). It keeps its own values.
+    ``which`` picks the first or second of a repeated wall time (``instants``)."""
     if end_time <= start_time:
         raise DomainError("The end time must be after the start time.", field="end_time")
     if not in_range(day):
         raise DomainError(OUT_OF_RANGE, field="day")
-    starts_at, ends_at = instants(day, start_time, end_time)
+    starts_at, ends_at = instants(day, start_time, end_time, typed=True, which=which)
     room = session.room if room is None else room.strip()
     if (starts_at, ends_at, room) == (session.starts_at, session.ends_at, session.room):
         raise DomainError("That is where the session already is.", field="day")
@@ -668,6 +705,27 @@ def move_session(
     _stamp(session)
     _announce([(session, "moved")], actor)
     return session
+
+
+MOVE_HORIZON_DAYS = 366
+
+
+def move_warnings(day: date) -> list[str]:
+    """What is odd about moving a session to ``day``, as generating a series would say:
+    a holiday or blackout, a date in the past, or more than a year ahead."""
+    warnings: list[str] = []
+    if not in_range(day):
+        return warnings
+    when = day.strftime("%a %d %b %Y")
+    closed = closed_dates(day, day)
+    if day in closed:
+        warnings.append(f"{when} is {closed[day]} (generating a series skips it).")
+    today = timeutil.local_today()
+    if day < today:
+        warnings.append(f"{when} is in the past.")
+    elif (day - today).days > MOVE_HORIZON_DAYS:
+        warnings.append(f"{when} is more than a year ahead.")
+    return warnings
 
 
 def cancel_session(session: Session, reason: str, actor) -> Session:
@@ -738,6 +796,42 @@ def delete_session(session: Session, actor) -> None:
     db.session.delete(session)
     db.session.flush()
     bump_counter()
+
+
+def series_delete_blockers(series: Series) -> list[str]:
+    """The series' sessions that something depends on (attendance, claims, filled slots,
+    feedback), one line each; deleting the series waits until there are none."""
+    sessions = list(
+        db.session.scalars(
+            select(Session).where(Session.series_id == series.id).order_by(Session.starts_at)
+        )
+    )
+    found = dependencies(s.id for s in sessions)
+    return [f"{_when(s)}: {', '.join(found[s.id])}" for s in sessions if s.id in found]
+
+
+def delete_series(series: Series, actor) -> int:
+    """Delete a series with its generated sessions, when nothing depends on any of them
+    (as for one session: otherwise cancel). Returns how many sessions went."""
+    blockers = series_delete_blockers(series)
+    if blockers:
+        shown = "; ".join(blockers[:MAX_CONFLICT_MESSAGES])
+        more = len(blockers) - MAX_CONFLICT_MESSAGES
+        if more > 0:
+            shown += f"; and {more} more"
+        raise DomainError(
+            f"{len(blockers)} session(s) of this series have records, so it cannot be "
+            f"deleted: {shown}. Cancel those sessions instead."
+        )
+    sessions = list(db.session.scalars(select(Session).where(Session.series_id == series.id)))
+    for session in sessions:
+        signals.session_changed.send(session, change="deleted", actor=actor)
+        db.session.delete(session)
+    db.session.flush()
+    db.session.delete(series)
+    db.session.flush()
+    bump_counter()
+    return len(sessions)
 
 
 # ---------------------------------------------------------------- conflicts

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from conferences import timeutil
 from conferences.auth.policy import permission_required
 from conferences.dbutil import parse_id
-from conferences.errors import DomainError, ImportErrors
+from conferences.errors import DomainError, ImportErrors, TimeChoiceNeeded
 from conferences.extensions import db
-from conferences.formutil import show_error
+from conferences.formutil import choices, show_error
+from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule import holidays as holiday_service
 from conferences.schedule import importer, services
 from conferences.schedule.audience import Audience, facts_for, in_audience
@@ -91,6 +92,23 @@ def _flash_warnings(sessions) -> None:
 
 def _see_other(endpoint: str, **values):
     return redirect(url_for(endpoint, **values), 303)
+
+
+def _offer_choices(form, error: DomainError) -> None:
+    """A typed time that happens twice: offer both readings on the form."""
+    if isinstance(error, TimeChoiceNeeded):
+        form.repeated_time.choices = choices(error.choices)
+
+
+def _already_created(form, what: str, done: str = "created"):
+    """The answer to a repeat of a creating form (double click, Back and send again):
+    what the first submission made, never a twin. None when this is the first."""
+    earlier = claim_form_key(form.form_key.data, what)
+    if earlier is None:
+        return None
+    db.session.rollback()
+    flash(f"This {what} was already {done}.", "info")
+    return redirect(earlier.result_url or url_for("schedule.calendar"), 303)
 
 
 # ---------------------------------------------------------------- calendar
@@ -272,14 +290,23 @@ def new_session():
     form.load_audience_choices()
     if request.method == "GET":
         form.day.data = _date_arg("date")
+    form.offer_repeated_times(form.day.data)
     if form.validate_on_submit():
+        if (repeat := _already_created(form, "session")) is not None:
+            return repeat
         values = form.common_values()
         values["day"] = form.day.data
+        values["repeated_time"] = form.which
         try:
             session = services.create_session(values, current_user)
         except DomainError as error:
+            db.session.rollback()
+            _offer_choices(form, error)
             show_error(form, error)
         else:
+            settle_form_key(
+                form.form_key.data, url_for("schedule.view_session", public_id=session.public_id)
+            )
             db.session.commit()
             flash(f"Added “{session.title}”.", "success")
             _flash_warnings([session])
@@ -297,12 +324,18 @@ def edit_session(public_id: str):
     if request.method == "GET":
         form.fill_common(session)
         form.start_time.data, form.end_time.data = services.wall_times(session)
+    form.offer_repeated_times(timeutil.local_date(session.starts_at))
     if form.validate_on_submit():
         try:
             changed = services.update_session(
-                session, form.common_values(), current_user, scope=form.scope.data
+                session,
+                {**form.common_values(), "repeated_time": form.which},
+                current_user,
+                scope=form.scope.data,
             )
         except DomainError as error:
+            db.session.rollback()
+            _offer_choices(form, error)
             show_error(form, error)
         else:
             db.session.commit()
@@ -325,7 +358,13 @@ def move_session(public_id: str):
         form.day.data = timeutil.local_date(session.starts_at)
         form.start_time.data, form.end_time.data = services.wall_times(session)
         form.room.data = session.room
+    form.offer_repeated_times(form.day.data)
     if form.validate_on_submit():
+        warnings = services.move_warnings(form.day.data)
+        if warnings and not form.go_ahead.data:
+            # Say what is odd about the new date before saving; ticking the box goes on.
+            form.go_ahead.errors = [*warnings, "Tick the box to move it there anyway."]
+            return render_template("schedule/move_session.html", form=form, session=session)
         try:
             services.move_session(
                 session,
@@ -334,8 +373,11 @@ def move_session(public_id: str):
                 form.end_time.data,
                 current_user,
                 room=form.room.data or "",
+                which=form.which,
             )
         except DomainError as error:
+            db.session.rollback()
+            _offer_choices(form, error)
             show_error(form, error)
         else:
             db.session.commit()
@@ -352,14 +394,14 @@ def cancel_session(public_id: str):
     session = _load_session(public_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        # Show the page again with the message on the field and what was typed kept.
+        # The page again, the problem summed up at the top, what was typed kept.
         return render_template(
             "schedule/session.html",
             session=session,
             cancel_form=form,
             action_form=ActionForm(),
             topics=TOPICS,
-        ), 400
+        )
     try:
         services.cancel_session(session, form.reason.data, current_user)
     except DomainError as error:
@@ -420,8 +462,13 @@ def list_series():
     )
 
 
-def _default_year_range() -> tuple[date, date]:
-    return timeutil.academic_year_bounds(timeutil.current_academic_year())
+def _default_dates() -> tuple[date, date]:
+    """A new series starts on the next weekday (never in the past) and runs to the end of
+    that academic year."""
+    first = timeutil.local_today() + timedelta(days=1)
+    while first.weekday() >= 5:
+        first += timedelta(days=1)
+    return first, timeutil.academic_year_bounds(timeutil.academic_year_of(first))[1]
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -431,7 +478,7 @@ def new_series():
     form = SeriesForm()
     form.load_audience_choices()
     if request.method == "GET":
-        form.starts_on.data, form.ends_on.data = _default_year_range()
+        form.starts_on.data, form.ends_on.data = _default_dates()
         form.weekdays.data = [0, 1, 2, 3, 4]
         form.required.data = True
     if form.validate_on_submit():
@@ -439,10 +486,13 @@ def new_series():
         problems = services.series_problems(values, confirm_past=form.confirm_past.data)
         if problems:
             _show_problems(form, problems)
+        elif (repeat := _already_created(form, "series")) is not None:
+            return repeat
         else:
             series = services.create_series(
                 values, current_user, confirm_past=form.confirm_past.data
             )
+            settle_form_key(form.form_key.data, url_for("schedule.edit_series", slug=series.slug))
             db.session.commit()
             flash(f"Created the series “{series.title}”. Now generate its sessions.", "success")
             return _see_other("schedule.edit_series", slug=series.slug)
@@ -489,7 +539,27 @@ def edit_series(slug: str):
         plan=plan,
         action_form=ActionForm(),
         counts=services.session_counts().get(series.id, (0, 0)),
+        delete_blockers=services.series_delete_blockers(series),
     )
+
+
+@bp.post("/series/<slug>/delete")
+@permission_required("manage_schedule")
+def delete_series(slug: str):
+    """Delete a series with its sessions, when nothing depends on them."""
+    series = _load_series(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    title = series.title
+    try:
+        removed = services.delete_series(series, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _see_other("schedule.edit_series", slug=slug)
+    db.session.commit()
+    flash(f"Deleted the series “{title}” and its {removed} session(s).", "success")
+    return _see_other("schedule.list_series")
 
 
 @bp.post("/series/<slug>/generate")
@@ -544,13 +614,20 @@ def holidays():
     first, last = timeutil.academic_year_bounds(year)
     form = HolidayForm()
     if form.validate_on_submit():
+        if (repeat := _already_created(form, "holiday")) is not None:
+            return repeat
         try:
             holiday = holiday_service.add_holiday(
                 form.name.data, form.starts_on.data, form.ends_on.data
             )
         except DomainError as error:
+            db.session.rollback()
             show_error(form, error)
         else:
+            settle_form_key(
+                form.form_key.data,
+                url_for("schedule.holidays", year=timeutil.academic_year_of(holiday.starts_on)),
+            )
             db.session.commit()
             flash(f"Added {holiday.name}.", "success")
             return _see_other(
@@ -639,6 +716,8 @@ def apply_import():
     form = ApplyImportForm()
     if not form.validate_on_submit():
         abort(400)
+    if (repeat := _already_created(form, "import", "applied")) is not None:
+        return repeat
     try:
         record, created = importer.apply(form.csv_text.data, form.filename.data, current_user)
     except ImportErrors as error:
@@ -648,6 +727,7 @@ def apply_import():
             "danger",
         )
         return _see_other("schedule.import_schedule")
+    settle_form_key(form.form_key.data, url_for("schedule.import_schedule"))
     db.session.commit()
     flash(f"Imported {len(created)} session(s) from {record.filename}.", "success")
     _flash_warnings(created)

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from conferences.formutil import PageForm, choices
+from conferences.formutil import CreateOnceMixin, PageForm, choices
 from conferences.schedule.models import KIND_LABELS
 from conferences.teaching.services import eligibility_choices, role_choices
 
@@ -46,7 +46,7 @@ class ApplyTemplateForm(PageForm):
     submit = SubmitField("Apply template to upcoming sessions")
 
 
-class AddSlotForm(PageForm):
+class AddSlotForm(CreateOnceMixin, PageForm):
     role = SelectField("Role", choices=[], validators=[DataRequired()])
     eligibility = SelectField("Who may fill it", choices=[], validators=[DataRequired()])
     submit = SubmitField("Add slot")

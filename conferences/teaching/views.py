@@ -31,6 +31,7 @@ from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices
 from conferences.people.models import Role, User, UserRole
+from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule.models import Series, Session, SessionStatus
 from conferences.teaching import forms, services
 from conferences.teaching.models import TeachingSlot
@@ -468,10 +469,16 @@ def add_slot(public_id: str):
     form = forms.AddSlotForm()
     if not form.validate_on_submit():
         return _refuse(DomainError("Choose a role and who may fill it."))
+    back = url_for("teaching.manage_slots", public_id=public_id)
+    if claim_form_key(form.form_key.data, "slot") is not None:
+        db.session.rollback()
+        flash("This slot was already added.", "info")
+        return redirect(back, code=303)
     try:
         slot = services.add_slot(session, form.role.data, form.eligibility.data, current_user)
     except DomainError as error:
-        return _refuse(error, url_for("teaching.manage_slots", public_id=public_id))
+        return _refuse(error, back)
+    settle_form_key(form.form_key.data, back)
     return _done(
         f"{slot.role_label} slot added.", url_for("teaching.manage_slots", public_id=public_id)
     )

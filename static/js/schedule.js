@@ -1,4 +1,4 @@
-// Schedule pages: show only the recurrence fields that apply; confirm destructive buttons.
+// Schedule pages: show only the recurrence fields that apply (forms.js confirms buttons).
 (function () {
   "use strict";
 
@@ -14,14 +14,6 @@
     syncRecurrence(form);
     form.querySelectorAll('input[name="frequency"]').forEach(function (radio) {
       radio.addEventListener("change", function () { syncRecurrence(form); });
-    });
-  });
-
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) {
-        event.preventDefault();
-      }
     });
   });
 })();

@@ -278,9 +278,12 @@ def test_public_series_feed(app_ctx, make_series, make_session, fetch, changed):
     assert fetch("/feeds/series/nothing.ics").status_code == 404
 
 
-def test_single_session_ics(app_ctx, make_session, fetch, changed):
+def test_single_session_ics(app_ctx, make_session, make_user, auth, fetch, changed):
     session = make_session(on=date(2026, 11, 10), title="One")
+    reader = make_user(roles=("resident",))
     changed()
+    assert fetch(f"/sessions/{session.public_id}.ics").status_code == 404  # not public
+    auth.login(reader.email)
     response = fetch(f"/sessions/{session.public_id}.ics")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"

@@ -522,3 +522,24 @@ def test_unreadable_filters_are_reported_not_silently_replaced(client, auth, mak
     assert export.status_code == 400
     assert "is not a date" in export.text
     assert "is not a date" not in client.get("/reports").text
+
+
+def test_overview_links_only_to_exports_that_exist_and_csv_names_its_charset_once(
+    build_program, client, auth, make_user
+):
+    """The overview offered /reports/export/overview.csv, which answers 404; and CSV
+    answers said charset=utf-8 twice."""
+    import re
+
+    build_program()
+    _login_coordinator(client, auth, make_user)
+    page = client.get("/reports?start=2026-07-01&end=2027-06-30")
+    assert page.status_code == 200
+    links = set(re.findall(r'href="(/reports/export/[^"]+)"', page.data.decode()))
+    assert links
+    assert not any("overview.csv" in link for link in links)
+    for link in links:
+        answer = client.get(link.replace("&amp;", "&"))
+        assert answer.status_code == 200, link
+    csv_answer = client.get("/reports/export/residents.csv?start=2026-07-01&end=2027-06-30")
+    assert csv_answer.headers["Content-Type"] == "text/csv; charset=utf-8"

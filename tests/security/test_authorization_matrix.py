@@ -78,6 +78,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "schedule.edit_series": COORDINATORS,
     "schedule.generate_series": COORDINATORS,
     "schedule.restore_series_date": COORDINATORS,
+    "schedule.delete_series": COORDINATORS,
     "schedule.new_session": COORDINATORS,
     "schedule.edit_session": COORDINATORS,
     "schedule.move_session": COORDINATORS,
