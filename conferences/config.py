@@ -48,12 +48,32 @@ class Defaults:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    # A whole conference room may sign in from one hospital NAT address, so the per-address
-    # limit is generous; guessing one account's password is what the strict limit stops.
-    LOGIN_RATE_LIMIT_PER_ADDRESS = "60 per minute"
-    LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per minute"
-    # Residents check in from their phones: keep them signed in between sessions.
+    # A whole hospital may sign in from one NAT address, so the ceiling on *failed* sign-ins
+    # per address is generous; guessing one account's password is slowed per account and
+    # address instead (conferences/auth/throttle.py), which never slows the person themselves.
+    LOGIN_RATE_LIMIT_PER_ADDRESS = "600 per hour"
+    SIGNIN_FREE_FAILURES = 5
+    SIGNIN_MAX_DELAY_SECONDS = 900
+    # Typed check-in codes and the current-password field, per account.
+    GUESS_RATE_LIMIT_PER_ACCOUNT = "30 per minute"
+    # Number of proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXIES = 0
+    # "Keep me signed in on this device": the sign-in lasts this long; without it, a session
+    # unused for SESSION_IDLE_HOURS asks to sign in again.
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    SESSION_IDLE_HOURS = 12.0
+    # Uploads (CSV imports) are far smaller; a larger request is refused with 413 unread.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
+    # Single sign-on with OpenID Connect (off unless OIDC_ISSUER and OIDC_CLIENT_ID are set).
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""  # nosec B105 - empty default, set through the environment
+    OIDC_LABEL = "Sign in with single sign-on"
+    OIDC_EMAIL_CLAIM = "email"
+    OIDC_TIMEOUT_SECONDS = 10.0
+    # off: only administrators may sign in with a password (when single sign-on is set up).
+    PASSWORD_LOGIN = True
 
 
 ENV_KEYS = (
@@ -71,9 +91,18 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
     "SESSION_COOKIE_SECURE",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_LABEL",
+    "OIDC_EMAIL_CLAIM",
+    "PASSWORD_LOGIN",
+    "TRUSTED_PROXIES",
+    "SESSION_IDLE_HOURS",
 )
-BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE"}
-INT_KEYS = {"MAIL_PORT"}
+BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "PASSWORD_LOGIN"}
+INT_KEYS = {"MAIL_PORT", "TRUSTED_PROXIES"}
+FLOAT_KEYS = {"SESSION_IDLE_HOURS"}
 
 
 def from_environment() -> dict:
@@ -87,6 +116,8 @@ def from_environment() -> dict:
             values[key] = raw.lower() in {"1", "true", "yes", "on"}
         elif key in INT_KEYS:
             values[key] = int(raw)
+        elif key in FLOAT_KEYS:
+            values[key] = float(raw)
         else:
             values[key] = raw
     if os.environ.get("DATABASE_URL"):

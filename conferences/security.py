@@ -33,6 +33,17 @@ SECURITY_HEADERS = (
 
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+    if app.config["BASE_URL"].startswith("https://"):
+        # Browsers that have seen the site over HTTPS never use plain HTTP for it again.
+        app.after_request(add_strict_transport_security)
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def add_strict_transport_security(response: Response) -> Response:
+    response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
 
 
 def add_security_headers(response: Response) -> Response:
