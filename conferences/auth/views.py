@@ -66,9 +66,9 @@ def _sign_in(user: User, *, method: str, remember: bool) -> None:
 def _sign_out() -> None:
     """End this sign-in on the server, forget the session, then sign out: logout_user leaves
     the note that deletes the remember-me cookie, which clearing the session would lose."""
-    if current_user.is_authenticated:
-        sessions.end(current_user.get_id())
-        db.session.commit()
+    # This browser's token is the one in its session (Flask-Login's "_user_id").
+    sessions.end(session.get("_user_id"))
+    db.session.commit()
     session.clear()
     logout_user()
 
