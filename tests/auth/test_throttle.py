@@ -14,7 +14,6 @@ from conferences import create_app
 from conferences.auth import services, throttle
 from conferences.extensions import db, limiter
 from conferences.people import models as people_models
-from tests.attendance.conftest import code_at, live_session, resident  # noqa: F401
 from tests.conftest import make_test_config
 from tests.factories import PASSWORD
 
@@ -130,22 +129,6 @@ def test_the_current_password_field_is_throttled_per_account(
     assert "Too many wrong passwords in a short time. Wait a minute" in response.text
     db.session.refresh(accounts["resident"])
     assert accounts["resident"].check_password(PASSWORD)  # unchanged
-
-
-def test_typed_check_in_codes_are_throttled_per_account(
-    client, auth, clock, live_session, resident, throttled, few_guesses
-):
-    session = live_session()
-    db.session.commit()
-    auth.login(resident.email)
-    for _ in range(3):
-        assert client.post("/checkin", data={"code": "ZZZ-ZZZ"}).status_code == 400
-    code = code_at(session, clock())
-    response = client.post("/checkin", data={"code": code})
-    assert response.status_code == 429
-    assert "Too many wrong codes in a short time" in response.text
-    response = client.post(f"/sessions/{session.public_id}/checkin", data={"code": code})
-    assert response.status_code == 429
 
 
 def _address_app(tmp_path, proxies: int):
