@@ -69,7 +69,9 @@ class User(UserMixin, db.Model):
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), default=None, index=True)
     # The single sign-on identity linked to this account: "<issuer> <subject>" from the ID
     # token, stored at the first sign-in so later ones match it even if the e-mail changes.
-    oidc_identity: Mapped[str | None] = mapped_column(String(600), unique=True, default=None)
+    oidc_identity: Mapped[str | None] = mapped_column(
+        String(600), unique=True, index=True, default=None
+    )
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     track: Mapped[Track | None] = relationship(lazy="joined")
