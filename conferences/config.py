@@ -140,12 +140,34 @@ def normalise_database_url(url: str) -> str:
 
 
 def load_or_create_secret_key(instance_path: str) -> str:
-    """Return the instance's secret key, writing a random one on first run."""
+    """Return the instance's secret key, creating a random one on first run.
+
+    Several workers may start at once: the key is written to a temporary file and linked
+    into place, which fails if another worker got there first; everyone then reads the one
+    key that won. The file is never seen half-written.
+    """
     path = Path(instance_path) / "secret_key"
     if path.exists():
-        return path.read_text().strip()
+        return _read_key(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another worker's key is in place: use that one
+    finally:
+        temporary.unlink(missing_ok=True)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: remove it or set SECRET_KEY")
     return key

@@ -170,6 +170,15 @@ def _register_error_pages(app: Flask) -> None:
     def method_not_allowed(_error):
         return page(405, "Method not allowed", "This address does not accept that request.")
 
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return page(
+            413,
+            "Too large",
+            f"The request was larger than {limit // (1024 * 1024)} MB and was not read.",
+        )
+
     @app.errorhandler(429)
     def too_many(error):
         return page(
