@@ -6,6 +6,7 @@ environment variables, then the mapping passed to ``create_app``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -157,10 +158,8 @@ def load_or_create_secret_key(instance_path: str) -> str:
             handle.write(secrets.token_hex(32))
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):  # another worker's key won: use it
             os.link(temporary, path)
-        except FileExistsError:
-            pass  # another worker's key is in place: use that one
     finally:
         temporary.unlink(missing_ok=True)
     return _read_key(path)
