@@ -41,19 +41,6 @@ def _failed_sign_in(response) -> bool:
     return response.status_code != 302
 
 
-@bp.before_app_request
-def _sign_out_deactivated():
-    """A person deactivated while signed in loses their session on the next request."""
-    if not request.cookies:
-        return None  # nobody is signed in without a cookie: do not load a user
-    if current_user.is_authenticated and not current_user.is_active:
-        _sign_out()
-        flash("Your account has been deactivated.", "warning")
-        if request.endpoint != "auth.login":
-            return redirect(url_for("auth.login"))
-    return None
-
-
 def _sign_in(user: User, *, method: str, remember: bool) -> None:
     """Start a new sign-in on the server and a fresh session (no fixation); the remember-me
     cookie, when chosen, carries the new sign-in's token."""
