@@ -133,3 +133,26 @@ def test_every_feeds_route_is_in_the_table(app):
         if rule.endpoint.startswith("feeds."):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (method, rule.endpoint) in listed, f"{method} {rule.rule} is not tested"
+
+
+def test_another_secret_key_does_not_silently_change_feed_addresses(
+    app, client, make_resident, caplog
+):
+    """A worker started with a different SECRET_KEY refuses to show (and re-salt) feed
+    addresses, and says so; the address made with the real key keeps working."""
+    resident = make_resident(email="keyed@example.test")
+    token = services.feed_token(resident)
+    salt = services.get_subscription(resident).token_salt
+    db.session.commit()
+    real_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-different-key-on-one-worker"
+    try:
+        with pytest.raises(services.SecretKeyMismatch, match="tell an administrator"):
+            services.feed_token(resident)
+    finally:
+        app.config["SECRET_KEY"] = real_key
+    db.session.rollback()
+    assert services.get_subscription(resident).token_salt == salt
+    assert "SECRET_KEY differs" in caplog.text
+    assert services.feed_token(resident) == token
+    assert client.get(f"/feeds/{token}.ics").status_code == 200
