@@ -131,6 +131,7 @@ def login_oidc():
     next_url = _safe_next(request.args.get("next"))
     if next_url:
         session["oidc_next"] = next_url
+    session["oidc_remember"] = request.args.get("remember") == "y"
     try:
         return oidc.client().authorize_redirect(public_url(url_for("auth.oidc_callback")))
     except (RequestException, ValueError, AuthlibBaseError) as error:
@@ -189,7 +190,7 @@ def oidc_callback():
         db.session.rollback()
         return _sso_refused("You cannot sign in here yet", refused.message)
     next_url = session.pop("oidc_next", None)
-    _sign_in(user, method="oidc", remember=True)
+    _sign_in(user, method="oidc", remember=bool(session.pop("oidc_remember", False)))
     return redirect(_safe_next(next_url) or url_for("home.index"))
 
 

@@ -67,8 +67,8 @@ def roster(quick_user):
     return users
 
 
-def start(client) -> str:
-    response = client.get("/login/oidc")
+def start(client, remember: bool = False) -> str:
+    response = client.get("/login/oidc", query_string={"remember": "y"} if remember else {})
     assert response.status_code == 302
     return response.headers["Location"]
 
@@ -101,6 +101,14 @@ def test_sign_in_links_the_account_by_verified_email(client, sso, roster):
     db.session.refresh(alice)
     assert alice.oidc_identity == f"{sso.issuer} alice"
     assert db.session.scalar(select(SignIn.method).where(SignIn.user_id == alice.id)) == "oidc"
+
+
+@pytest.mark.parametrize("remember", [True, False])
+def test_keep_me_signed_in_is_a_choice_with_single_sign_on_too(client, sso, roster, remember):
+    back = sso.sign_in(start(client, remember=remember), "alice", CALLBACK)
+    assert client.get(back.removeprefix(BASE_URL)).status_code == 302
+    assert (client.get_cookie("remember_token") is not None) is remember
+    assert db.session.scalar(select(SignIn.remember)) is remember
 
 
 def test_a_linked_account_is_found_by_subject_after_an_email_change(client, sso, roster):
@@ -177,7 +185,10 @@ def test_identities_that_may_not_sign_in_get_a_clear_page(
 
 
 def test_password_sign_in_is_for_administrators_only_when_turned_off(client, sso, roster):
-    page = client.get("/login").text
+    response = client.get("/login")
+    # The button is a form (with "Keep me signed in") that leads to the provider.
+    assert f"form-action 'self' {sso.issuer};" in response.headers["Content-Security-Policy"]
+    page = response.text
     assert "Sign in with Test Hospital" in page
     assert 'name="password"' not in page
     assert 'name="password"' in client.get("/login?password=admin").text

@@ -42,7 +42,8 @@ def sso(app, live_server) -> Iterator[OidcProvider]:
 def test_sign_in_with_the_identity_provider(page: Page, live_server, sso):
     page.goto("/login")
     expect(page.get_by_label("Password")).to_have_count(0)  # password sign-in is off
-    page.get_by_role("link", name="Sign in with Test Hospital").click()
+    expect(page.get_by_label("Keep me signed in on this device")).to_be_checked()
+    page.get_by_role("button", name="Sign in with Test Hospital").click()
     # The provider's own page, on its own origin.
     page.wait_for_url(f"{sso.issuer}/interaction/**")
     page.get_by_label("Account").fill("alice")
