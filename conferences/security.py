@@ -36,17 +36,16 @@ SECURITY_HEADERS = (
 
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
-    if app.config["BASE_URL"].startswith("https://"):
-        # Browsers that have seen the site over HTTPS never use plain HTTP for it again.
-        app.after_request(add_strict_transport_security)
 
 
-HSTS = "max-age=31536000; includeSubDomains"
+# When BASE_URL is https: browsers that have seen the site never use plain HTTP for it again.
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
-def add_strict_transport_security(response: Response) -> Response:
-    response.headers.setdefault("Strict-Transport-Security", HSTS)
-    return response
+def transport_headers(app: Flask) -> tuple[tuple[str, str], ...]:
+    """Strict-Transport-Security when the public address is HTTPS (also for the feed fast
+    path, which answers before Flask)."""
+    return (HSTS,) if app.config["BASE_URL"].startswith("https://") else ()
 
 
 @lru_cache(maxsize=8)
@@ -67,7 +66,7 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()}
     issuer = current_app.config.get("OIDC_ISSUER")
-    for name, value in SECURITY_HEADERS:
+    for name, value in (*SECURITY_HEADERS, *transport_headers(current_app)):
         if name.lower() not in present:
             if issuer and name == "Content-Security-Policy":
                 value = _policy_allowing_forms_to(issuer)
