@@ -98,6 +98,7 @@ def time_of(hour: int):
 
 def bench_month_view(directory: Path) -> list[tuple[str, str]]:
     from conferences import timeutil
+    from conferences.auth import sessions as sign_ins
     from conferences.demo import load_demo
     from conferences.extensions import db
     from conferences.people.models import User
@@ -110,15 +111,15 @@ def bench_month_view(directory: Path) -> list[tuple[str, str]]:
         db.session.commit()
         demo_seconds = time.perf_counter() - started
         sessions = db.session.query(Session).count()
-        coordinator_id = db.session.scalar(
-            select(User.id).where(User.email == "coordinator@demo.test")
-        )
+        coordinator = db.session.scalar(select(User).where(User.email == "coordinator@demo.test"))
+        if coordinator is None:
+            raise SystemExit("the demo has no coordinator@demo.test account")
+        token = sign_ins.start(coordinator, method="password", remember=False)
+        db.session.commit()
         anchor = timeutil.local_today().isoformat()
-    if coordinator_id is None:
-        raise SystemExit("the demo has no coordinator@demo.test account")
     client = app.test_client()
     with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = str(coordinator_id)
+        browser_session["_user_id"] = token
         browser_session["_fresh"] = True
     url = f"/schedule?view=month&date={anchor}"
     with app.app_context():

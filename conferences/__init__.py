@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conferences import config as config_module
 from conferences.extensions import csrf, db, limiter, login_manager, migrate
@@ -59,6 +60,13 @@ def create_app(config: dict | None = None) -> Flask:
     from conferences.feeds.fastpath import FeedFastPath
 
     app.wsgi_app = FeedFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        # The client address and scheme as the trusted proxies saw them (throttling counts
+        # per client address); headers beyond that many hops are ignored as forgeable.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -90,6 +98,7 @@ def _import_models() -> None:
     """Import every domain's models so the metadata (and migrations) see all tables."""
     from conferences.attendance import models as _attendance  # noqa: F401
     from conferences.audit import models as _audit  # noqa: F401
+    from conferences.auth import models as _auth  # noqa: F401
     from conferences.feeds import models as _feeds  # noqa: F401
     from conferences.notifications import models as _notifications  # noqa: F401
     from conferences.people import models as _people  # noqa: F401

@@ -2,12 +2,20 @@
 
 The file is gzip-compressed JSON: the schema revision and every table's rows, with
 dates, times and instants as ISO 8601 strings. It moves between SQLite and PostgreSQL.
+
+A backup holds secrets (password hashes, feed salts, check-in secrets, sign-ins, the
+e-mail outbox), so it is written readable by its owner only (mode 0600). A copy made
+``without_secrets`` leaves them out: passwords blank (people sign in with single sign-on or
+get a new password), new check-in secrets, and no feed subscriptions (everyone gets a new
+private feed address), sign-ins or outbox.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import secrets
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -22,6 +30,15 @@ from conferences.extensions import db
 
 FORMAT = "conferences-backup"
 FORMAT_VERSION = 1
+
+# Columns replaced, and tables left empty, in a copy made without secrets.
+SECRET_COLUMNS: dict[tuple[str, str], Any] = {
+    ("users", "password_hash"): lambda: "",
+    ("sessions", "checkin_secret"): lambda: secrets.token_hex(20),
+}
+# Feed subscriptions hold the salt of each private feed address; without them everyone
+# gets a new address on My calendar.
+SECRET_TABLES = frozenset({"sign_ins", "outbox_messages", "feed_subscriptions"})
 
 
 def _encode(value: Any) -> Any:
@@ -47,13 +64,25 @@ def schema_revision() -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def export_program() -> dict:
+def _without_secrets(table: str, row: dict) -> dict:
+    for (table_name, column), replacement in SECRET_COLUMNS.items():
+        if table_name == table and column in row:
+            row[column] = replacement()
+    return row
+
+
+def export_program(*, without_secrets: bool = False) -> dict:
     """Every row of every table, as plain JSON-compatible data."""
     tables: dict[str, list[dict]] = {}
     for table in db.metadata.sorted_tables:
+        if without_secrets and table.name in SECRET_TABLES:
+            tables[table.name] = []
+            continue
         order = list(table.primary_key.columns)
         rows = db.session.execute(select(table).order_by(*order)).mappings()
         tables[table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
+        if without_secrets:
+            tables[table.name] = [_without_secrets(table.name, r) for r in tables[table.name]]
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -62,10 +91,16 @@ def export_program() -> dict:
     }
 
 
-def write_backup(path: Path) -> dict[str, int]:
-    data = export_program()
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump(data, handle)
+def write_backup(path: Path, *, without_secrets: bool = False) -> dict[str, int]:
+    """Write the backup readable by its owner only (0600, also when replacing a file)."""
+    data = export_program(without_secrets=without_secrets)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with (
+        os.fdopen(descriptor, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb") as compressed,
+    ):
+        compressed.write(json.dumps(data).encode("utf-8"))
     return {name: len(rows) for name, rows in data["tables"].items()}
 
 
@@ -132,10 +167,16 @@ def _reset_sequences() -> None:
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--without-secrets",
+    is_flag=True,
+    help="Leave out password hashes, feed salts, check-in secrets, sign-ins and the outbox "
+    "(for copies that leave the machine).",
+)
 @with_appcontext
-def backup_command(path: Path) -> None:
-    """Export the whole program (all tables) to PATH (gzip JSON)."""
-    counts = write_backup(path)
+def backup_command(path: Path, without_secrets: bool) -> None:
+    """Export the whole program (all tables) to PATH (gzip JSON, mode 0600)."""
+    counts = write_backup(path, without_secrets=without_secrets)
     click.echo(f"Wrote {sum(counts.values())} rows from {len(counts)} tables to {path}.")
 
 

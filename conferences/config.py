@@ -6,6 +6,7 @@ environment variables, then the mapping passed to ``create_app``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -49,12 +50,32 @@ class Defaults:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    # A whole conference room may sign in from one hospital NAT address, so the per-address
-    # limit is generous; guessing one account's password is what the strict limit stops.
-    LOGIN_RATE_LIMIT_PER_ADDRESS = "60 per minute"
-    LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per minute"
-    # Residents check in from their phones: keep them signed in between sessions.
+    # A whole hospital may sign in from one NAT address, so the ceiling on *failed* sign-ins
+    # per address is generous; guessing one account's password is slowed per account and
+    # address instead (conferences/auth/throttle.py), which never slows the person themselves.
+    LOGIN_RATE_LIMIT_PER_ADDRESS = "600 per hour"
+    SIGNIN_FREE_FAILURES = 5
+    SIGNIN_MAX_DELAY_SECONDS = 900
+    # Typed check-in codes and the current-password field, per account.
+    GUESS_RATE_LIMIT_PER_ACCOUNT = "30 per minute"
+    # Number of proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXIES = 0
+    # "Keep me signed in on this device": the sign-in lasts this long; without it, a session
+    # unused for SESSION_IDLE_HOURS asks to sign in again.
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    SESSION_IDLE_HOURS = 12.0
+    # Uploads (CSV imports) are far smaller; a larger request is refused with 413 unread.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
+    # Single sign-on with OpenID Connect (off unless OIDC_ISSUER and OIDC_CLIENT_ID are set).
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""  # nosec B105 - empty default, set through the environment
+    OIDC_LABEL = "Sign in with single sign-on"
+    OIDC_EMAIL_CLAIM = "email"
+    OIDC_TIMEOUT_SECONDS = 10.0
+    # off: only administrators may sign in with a password (when single sign-on is set up).
+    PASSWORD_LOGIN = True
 
 
 ENV_KEYS = (
@@ -72,9 +93,18 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
     "SESSION_COOKIE_SECURE",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_LABEL",
+    "OIDC_EMAIL_CLAIM",
+    "PASSWORD_LOGIN",
+    "TRUSTED_PROXIES",
+    "SESSION_IDLE_HOURS",
 )
-BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE"}
-INT_KEYS = {"MAIL_PORT"}
+BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "PASSWORD_LOGIN"}
+INT_KEYS = {"MAIL_PORT", "TRUSTED_PROXIES"}
+FLOAT_KEYS = {"SESSION_IDLE_HOURS"}
 
 
 def from_environment() -> dict:
@@ -88,6 +118,8 @@ def from_environment() -> dict:
             values[key] = raw.lower() in {"1", "true", "yes", "on"}
         elif key in INT_KEYS:
             values[key] = int(raw)
+        elif key in FLOAT_KEYS:
+            values[key] = float(raw)
         else:
             values[key] = raw
     if os.environ.get("DATABASE_URL"):
@@ -123,12 +155,32 @@ def normalise_database_url(url: str) -> str:
 
 
 def load_or_create_secret_key(instance_path: str) -> str:
-    """Return the instance's secret key, writing a random one on first run."""
+    """Return the instance's secret key, creating a random one on first run.
+
+    Several workers may start at once: the key is written to a temporary file and linked
+    into place, which fails if another worker got there first; everyone then reads the one
+    key that won. The file is never seen half-written.
+    """
     path = Path(instance_path) / "secret_key"
     if path.exists():
-        return path.read_text().strip()
+        return _read_key(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another worker's key won: use it
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: remove it or set SECRET_KEY")
     return key

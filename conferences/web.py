@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from flask import Flask, Request, abort, flash, jsonify, redirect, render_template, request
+from flask import (
+    Flask,
+    Request,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -12,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from conferences import timeutil
-from conferences.auth import policy
+from conferences.auth import policy, sessions
 from conferences.errors import DomainError, NotAllowed
 from conferences.extensions import db, login_manager
 from conferences.formutil import page_problems
@@ -24,12 +34,33 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from conferences.people.models import User
+    def load_user(token: str):
+        """The person signed in with this sign-in token (session or remember-me cookie)."""
+        limits = sessions.Limits(
+            idle=timedelta(hours=float(app.config["SESSION_IDLE_HOURS"])),
+            remembered=app.config["REMEMBER_COOKIE_DURATION"],
+        )
+        user, found = sessions.load(token, limits)
+        if found in (sessions.Found.STALE, sessions.Found.EXPIRED):
+            g.sign_in_update = (token, found)
+        if found is sessions.Found.EXPIRED:
+            g.sign_in_expired = True
+        return user
 
-        if not (user_id.isascii() and user_id.isdigit()):
-            return None
-        return db.session.get(User, int(user_id))
+    @app.after_request
+    def update_sign_in(response):
+        """Note the sign-in's use (at most every few minutes) or delete an expired one, after
+        the view's own work is committed."""
+        pending = g.pop("sign_in_update", None)
+        if pending is not None:
+            token, found = pending
+            db.session.rollback()
+            if found is sessions.Found.EXPIRED:
+                sessions.end(token)
+            else:
+                sessions.touch(token)
+            db.session.commit()
+        return response
 
     _register_filters(app)
     _register_error_pages(app)
@@ -140,6 +171,15 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(_error):
         return page(405, "Method not allowed", "This address does not accept that request.")
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return page(
+            413,
+            "Too large",
+            f"The request was larger than {limit // (1024 * 1024)} MB and was not read.",
+        )
 
     @app.errorhandler(429)
     def too_many(error):

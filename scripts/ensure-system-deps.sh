@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the system packages the test suite and benchmarks need: Chromium, PostgreSQL, wrk.
+# Install the system packages the test suite and benchmarks need: Chromium, PostgreSQL, wrk,
+# and Node.js with npm (the tests run a real OpenID Connect provider, tests/oidc).
 # Idempotent: does nothing (and touches no package index) when everything is already present.
 set -euo pipefail
 
@@ -24,6 +25,8 @@ missing=()
 have_chromium || missing+=(chromium)
 have_initdb || missing+=(postgresql)
 have wrk || missing+=(wrk)
+have node || missing+=(nodejs)
+have npm || missing+=(npm)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0

@@ -550,6 +550,11 @@ def mark_of(session: Session, resident: User) -> Attendance | None:
 # ----------------------------------------------------------------------------- manual marks
 
 
+# Nobody records or approves their own attendance, not even a chief resident who is also a
+# coordinator (as nobody decides their own excusal).
+OWN_ATTENDANCE = "You cannot record or approve your own attendance; another coordinator must."
+
+
 def set_marks(
     session: Session,
     resident_ids: list[int],
@@ -573,6 +578,8 @@ def set_marks(
     ids = sorted(set(resident_ids))
     if not ids:
         raise DomainError("Select at least one resident.", field="resident_ids")
+    if actor.id in ids:
+        raise NotAllowed(OWN_ATTENDANCE)
     residents = set(
         db.session.scalars(
             select(UserRole.user_id).where(
@@ -625,6 +632,8 @@ def set_marks(
 
 def clear_flag(session: Session, resident_id: int, *, actor: User, reason: str = "") -> None:
     """A coordinator reviewed a flagged check-in and accepts it."""
+    if resident_id == actor.id:
+        raise NotAllowed(OWN_ATTENDANCE)
     row = db.session.scalar(
         select(Attendance).where(
             Attendance.session_id == session.id, Attendance.resident_id == resident_id
@@ -908,6 +917,8 @@ def decide_claim(
 
     at = at or timeutil.now_utc()
     comment = (comment or "").strip()
+    if claim.resident_id == actor.id:
+        raise NotAllowed(OWN_ATTENDANCE)
     if claim.status != RequestStatus.PENDING.value:
         raise Conflict("This claim was already decided.")
     if not approve and not comment:

@@ -32,6 +32,7 @@ from conferences.attendance.forms import (
     MarkForm,
 )
 from conferences.attendance.models import AttendanceClaim
+from conferences.auth import throttle
 from conferences.auth.policy import authorize, can, permission_required
 from conferences.config import public_url
 from conferences.dbutil import parse_id, real_ids
@@ -155,6 +156,11 @@ def panel_context(session) -> dict:
 # ----------------------------------------------------------------------------- residents
 
 
+# Typed or scanned codes: a few dozen wrong tries a minute per account at most.
+CODE_TRIES = "checkin-code"
+TOO_MANY_CODES = "Too many wrong codes in a short time. Wait a minute and try again."
+
+
 @bp.route("/checkin", methods=["GET", "POST"])
 @permission_required("check_in")
 def checkin():
@@ -163,12 +169,16 @@ def checkin():
     _device_id()
     status = 200
     if form.validate_on_submit():
+        if not throttle.tries_left(CODE_TRIES, current_user.id):
+            form.code.errors.append(TOO_MANY_CODES)
+            return render_template("attendance/checkin.html", form=form), 429
         try:
             result = services.check_in_with_code(
                 current_user, form.code.data, device_id=_device_id()
             )
         except DomainError as error:
             db.session.rollback()
+            throttle.wrong_try(CODE_TRIES, current_user.id)
             form.code.errors.append(error.message)
             status = 400
         else:
@@ -190,15 +200,19 @@ def confirm_checkin(public_id: str):
     error = None
     status = 200
     if form.validate_on_submit():
-        try:
-            result = services.check_in(
-                session, current_user, form.code.data, device_id=_device_id()
-            )
-        except DomainError as problem:
-            db.session.rollback()
-            error, status = problem.message, 400
+        if not throttle.tries_left(CODE_TRIES, current_user.id):
+            error, status = TOO_MANY_CODES, 429
         else:
-            return _commit_and_confirm(result)
+            try:
+                result = services.check_in(
+                    session, current_user, form.code.data, device_id=_device_id()
+                )
+            except DomainError as problem:
+                db.session.rollback()
+                throttle.wrong_try(CODE_TRIES, current_user.id)
+                error, status = problem.message, 400
+            else:
+                return _commit_and_confirm(result)
     elif form.is_submitted():
         error, status = "The check-in form was incomplete. Scan the code again.", 400
     existing = services.mark_of(session, current_user)

@@ -1,4 +1,4 @@
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from conferences.formutil import PageForm
@@ -9,6 +9,7 @@ MIN_PASSWORD_LENGTH = 10
 class LoginForm(PageForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField("Keep me signed in on this device", default=True)
     submit = SubmitField("Sign in")
 
 
@@ -23,3 +24,7 @@ class ChangePasswordForm(PageForm):
         validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
     )
     submit = SubmitField("Change password")
+
+
+class SignOutEverywhereForm(PageForm):
+    submit = SubmitField("Sign out everywhere")

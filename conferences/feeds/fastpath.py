@@ -18,7 +18,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from conferences.feeds import services
 from conferences.feeds.answers import PRIVATE_CACHE, answer_request
-from conferences.security import SECURITY_HEADERS
+from conferences.security import SECURITY_HEADERS, transport_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -59,6 +59,7 @@ class FeedFastPath:
             if result is not None:
                 answer = answer_request(result, environ, PRIVATE_CACHE)
                 status = f"{answer.status} {HTTP_STATUS_CODES[answer.status]}"
-                start_response(status, [*answer.headers, *SECURITY_HEADERS])
+                headers = [*answer.headers, *SECURITY_HEADERS, *transport_headers(self.app)]
+                start_response(status, headers)
                 return [] if environ["REQUEST_METHOD"] == "HEAD" else [answer.body]
         return self.wsgi_app(environ, start_response)

@@ -22,6 +22,7 @@ import base64
 import gzip
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections import OrderedDict, defaultdict
@@ -52,6 +53,8 @@ from conferences.schedule.models import (
     SessionTopic,
 )
 from conferences.teaching.models import SLOT_ROLE_LABELS, TeachingSlot
+
+log = logging.getLogger("conferences.feeds")
 
 FEED_SETTINGS = "feed_settings"
 
@@ -98,19 +101,44 @@ def _new_salt(sub: FeedSubscription) -> None:
     sub.token_hash = hash_token(derive_token(sub.user_id, sub.token_salt))
 
 
-def feed_token(user: User) -> str:
-    """The person's current feed token (only its hash is stored).
+class SecretKeyMismatch(DomainError):
+    status_code = 503
 
-    If the stored hash no longer matches (the server's secret key changed, or an old row
-    without a salt), a new salt is drawn: the old address stops working either way.
+
+def feed_token(user: User) -> str:
+    """The person's current feed token (only its hash is stored), created on first use.
+
+    An old row without a salt gets one (its address could not be shown anyway).
     """
     sub = get_subscription(user)
-    token = derive_token(user.id, sub.token_salt)
-    if not sub.token_salt or sub.token_hash != hash_token(token):
+    if not sub.token_salt:
         _new_salt(sub)
         db.session.flush()
         _settings_changed()
-        token = derive_token(user.id, sub.token_salt)
+    return _checked_token(sub)
+
+
+def _checked_token(sub: FeedSubscription) -> str:
+    """The token of a salted subscription, refusing when this process cannot derive it.
+
+    A stored hash that no longer matches means this server process has another SECRET_KEY
+    than the one the address was made with: a worker that generated its own key, say.
+    Drawing a new salt would silently change the address of everyone who opens My calendar
+    there, so this refuses instead, and logs why; the addresses keep working (they are
+    found by hash).
+    """
+    token = derive_token(sub.user_id, sub.token_salt)
+    if sub.token_hash != hash_token(token):
+        log.error(
+            "SECRET_KEY differs from the one feed addresses were made with; set the same"
+            " SECRET_KEY for every worker (feed address of user %s left unchanged)",
+            sub.user_id,
+        )
+        raise SecretKeyMismatch(
+            "Your calendar address cannot be shown by this server right now (its"
+            " configuration differs from the others'). Your subscribed calendars keep"
+            " working. Please tell an administrator."
+        )
     return token
 
 
@@ -120,13 +148,13 @@ def find_subscription(user: User) -> FeedSubscription | None:
 
 
 def current_token(user: User) -> str | None:
-    """The person's working feed token, or None when they have no address yet (or it
-    must be renewed): reads only, so a page showing it can be opened by a GET."""
+    """The person's working feed token, or None when they have no address yet (or an old
+    row without a salt must be renewed): reads only, so a page showing it can be opened by
+    a GET."""
     sub = find_subscription(user)
     if sub is None or not sub.token_salt:
         return None
-    token = derive_token(user.id, sub.token_salt)
-    return token if sub.token_hash == hash_token(token) else None
+    return _checked_token(sub)
 
 
 def reset_token(user: User) -> str:

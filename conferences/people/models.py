@@ -67,13 +67,27 @@ class User(UserMixin, db.Model):
     start_year: Mapped[int | None] = mapped_column(default=None)
     track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"), default=None)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), default=None, index=True)
+    # The single sign-on identity linked to this account: "<issuer> <subject>" from the ID
+    # token, stored at the first sign-in so later ones match it even if the e-mail changes.
+    oidc_identity: Mapped[str | None] = mapped_column(
+        String(600), unique=True, index=True, default=None
+    )
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     track: Mapped[Track | None] = relationship(lazy="joined")
     firm: Mapped[Firm | None] = relationship(lazy="joined")
 
+    # Set when this object stands for one sign-in (see conferences.auth.sessions): Flask-Login
+    # stores get_id() in the session and the remember-me cookie, so ending that sign-in on the
+    # server ends both.
+    sign_in_token = None
+
     def __str__(self) -> str:
         return self.name
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: the sign-in's token, never the bare account id."""
+        return str(self.sign_in_token or "")
 
     # Flask-Login uses is_active to refuse deactivated accounts.
     @property

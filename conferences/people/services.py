@@ -18,6 +18,7 @@ from conferences.auth.services import check_password_strength
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import Firm, Role, Track, User, UserRole, normalise_email
+from conferences.people.signals import access_reduced
 from conferences.program import services as program
 from conferences.program.models import ProgramSettings
 from conferences.text import one_line
@@ -174,6 +175,8 @@ def update_user(actor, user: User, data: UserData) -> User:
     # The relationships follow the ids on the next load.
     db.session.refresh(user, ["track", "firm"])
     after = _snapshot(user)
+    if old_roles - data.roles:
+        access_reduced.send(user)
     if old_roles != data.roles:
         record(
             actor,
@@ -204,6 +207,8 @@ def set_active(actor, user: User, active: bool) -> User:
         before={"active": not active},
         after={"active": active},
     )
+    if not active:
+        access_reduced.send(user)
     if user.is_resident:
         program.bump_counter()
     return user
@@ -215,6 +220,7 @@ def reset_password(actor, user: User, password: str) -> None:
     user.set_password(password)
     db.session.flush()
     record(actor, "password_reset", user)
+    access_reduced.send(user)
 
 
 def _snapshot(user: User) -> dict:

@@ -188,3 +188,22 @@ def test_other_methods_reach_the_view(app, client, subscribed, through_flask):
 def test_personal_feed_token_recognises_only_personal_feeds(path, token):
     assert personal_feed_token({"REQUEST_METHOD": "GET", "PATH_INFO": path}) == token
     assert personal_feed_token({"REQUEST_METHOD": "POST", "PATH_INFO": path}) is None
+
+
+def test_answers_from_memory_carry_strict_transport_security_behind_https(
+    app, client, subscribed, through_flask
+):
+    _resident, url = subscribed
+    app.config["BASE_URL"] = "https://conferences.test"
+    try:
+        by_view = client.get(url)
+        app.config["FEED_COUNTER_TTL_SECONDS"] = 60
+        client.get(url)
+        with through_flask() as seen:
+            from_memory = client.get(url)
+        assert seen == []
+        hsts = by_view.headers["Strict-Transport-Security"]
+        assert hsts.startswith("max-age=")
+        assert from_memory.headers["Strict-Transport-Security"] == hsts
+    finally:
+        app.config["BASE_URL"] = "http://conferences.test"

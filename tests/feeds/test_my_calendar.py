@@ -174,3 +174,29 @@ def test_opening_my_calendar_writes_nothing(app_ctx, make_resident, client, auth
     settled = state()
     assert feed_path(client.get("/my-calendar").get_data(as_text=True)) == path
     assert state() == settled
+
+
+def test_another_secret_key_does_not_silently_change_feed_addresses(
+    app, client, make_resident, caplog
+):
+    """A worker started with a different SECRET_KEY refuses to show (and re-salt) feed
+    addresses, and says so; the address made with the real key keeps working."""
+    resident = make_resident(email="keyed@example.test")
+    token = services.feed_token(resident)
+    salt = services.get_subscription(resident).token_salt
+    db.session.commit()
+    real_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-different-key-on-one-worker"
+    try:
+        with pytest.raises(services.SecretKeyMismatch, match="tell an administrator"):
+            services.feed_token(resident)
+        # The page's read path refuses the same way: it never offers to renew the address.
+        with pytest.raises(services.SecretKeyMismatch):
+            services.current_token(resident)
+    finally:
+        app.config["SECRET_KEY"] = real_key
+    db.session.rollback()
+    assert services.get_subscription(resident).token_salt == salt
+    assert "SECRET_KEY differs" in caplog.text
+    assert services.feed_token(resident) == token
+    assert client.get(f"/feeds/{token}.ics").status_code == 200

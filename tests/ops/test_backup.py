@@ -121,3 +121,69 @@ def test_cli_backup_and_restore(migrated_app_factory, tmp_path):
     assert result.exit_code == 0, result.output
     with target.app_context():
         assert db.session.scalar(select(func.count()).select_from(Session)) == 1
+
+
+def test_backups_are_readable_by_their_owner_only(migrated_app_factory, tmp_path):
+    source = migrated_app_factory()
+    path = tmp_path / "program.json.gz"
+    path.write_text("an older file, once readable by all")
+    path.chmod(0o644)
+    with source.app_context():
+        _fill_program()
+        backup.write_backup(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    fresh = tmp_path / "fresh.json.gz"
+    with source.app_context():
+        backup.write_backup(fresh)
+    assert fresh.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_backup_without_secrets_leaves_them_out(migrated_app_factory, tmp_path):
+    from conferences.auth import sessions as sign_ins
+    from conferences.feeds.models import FeedSubscription
+    from conferences.notifications import services as mail
+
+    source = migrated_app_factory()
+    full, bare = tmp_path / "full.json.gz", tmp_path / "bare.json.gz"
+    with source.app_context():
+        _fill_program()
+        resident = db.session.scalar(select(User).where(User.email == "r@example.test"))
+        resident.set_password("a-real-passphrase")
+        sign_ins.start(resident, method="password", remember=True)
+        db.session.add(
+            FeedSubscription(user_id=resident.id, token_hash="f" * 64, token_salt="salt-1234")
+        )
+        mail.send(resident.email, "Hello", "A message with a private link")
+        db.session.commit()
+        backup.write_backup(full)
+        backup.write_backup(bare, without_secrets=True)
+    data, stripped = backup.read_backup(full), backup.read_backup(bare)
+    assert any(row["password_hash"] for row in data["tables"]["users"])
+    assert data["tables"]["sign_ins"]
+    assert data["tables"]["outbox_messages"]
+    assert all(row["password_hash"] == "" for row in stripped["tables"]["users"])
+    assert stripped["tables"]["sign_ins"] == []
+    assert stripped["tables"]["outbox_messages"] == []
+    assert data["tables"]["feed_subscriptions"][0]["token_salt"] == "salt-1234"
+    assert stripped["tables"]["feed_subscriptions"] == []
+    old = data["tables"]["sessions"][0]["checkin_secret"]
+    assert stripped["tables"]["sessions"][0]["checkin_secret"] not in ("", old)
+    # Everything else is kept, and the copy restores.
+    assert len(stripped["tables"]["users"]) == len(data["tables"]["users"])
+    target = migrated_app_factory()
+    with target.app_context():
+        counts = backup.restore_program(stripped)
+        db.session.commit()
+    assert counts["users"] == 2
+    assert counts["sign_ins"] == 0
+
+
+def test_the_backup_command_offers_without_secrets(migrated_app_factory, tmp_path):
+    source = migrated_app_factory()
+    path = tmp_path / "bare.json.gz"
+    with source.app_context():
+        _fill_program()
+    result = source.test_cli_runner().invoke(args=["backup", "--without-secrets", str(path)])
+    assert result.exit_code == 0, result.output
+    assert all(r["password_hash"] == "" for r in backup.read_backup(path)["tables"]["users"])
+    assert path.stat().st_mode & 0o777 == 0o600

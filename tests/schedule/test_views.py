@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
+from conferences.auth import sessions as sign_ins
 from conferences.extensions import db
 from conferences.schedule import services
 from conferences.schedule.models import Holiday, Series, Session
@@ -109,8 +110,10 @@ def test_coordinator_opens_every_page(app, client, world, coordinator, login_as)
 
 
 def test_forged_or_missing_csrf_is_refused(client, world, coordinator, csrf_enabled):
+    token = sign_ins.start(coordinator, method="password", remember=False)
+    db.session.commit()
     with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = str(coordinator.id)
+        browser_session["_user_id"] = token
         browser_session["_fresh"] = True
     assert client.get("/series").status_code == 200  # signed in
     before = _snapshot()
