@@ -38,7 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(app.instance_path)
+        app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(
+            app.instance_path, create=not config_module.is_production(app.config)
+        )
+    config_module.check_rate_limit_storage(
+        app.config, config_module.serving_processes(), app.logger
+    )
     _configure_sqlite(app)
 
     db.init_app(app)

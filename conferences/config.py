@@ -6,8 +6,11 @@ environment variables, then the mapping passed to ``create_app``.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +49,8 @@ class Defaults:
     MAIL_PASSWORD = ""  # nosec B105 - empty default, set through the environment
     MAIL_DEFAULT_SENDER = "conferences@localhost"
 
+    # Limits kept in one process's memory are per process: with several workers or hosts
+    # set a shared store (redis://host:6379); create_app warns, or refuses in production.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     # A whole conference room may sign in from one hospital NAT address, so the per-address
@@ -108,13 +113,70 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_or_create_secret_key(instance_path: str) -> str:
-    """Return the instance's secret key, writing a random one on first run."""
+class ConfigurationError(RuntimeError):
+    """The configuration cannot serve correctly as deployed; the message says what to set."""
+
+
+def is_production(config) -> bool:
+    """Served to the public: an https BASE_URL, neither testing nor debugging."""
+    return (
+        str(config.get("BASE_URL", "")).startswith("https://")
+        and not config.get("TESTING")
+        and not config.get("DEBUG")
+    )
+
+
+def serving_processes() -> int:
+    """How many processes serve this app on this host, as far as the environment tells:
+    gunicorn.conf.py exports its worker count as CONFERENCES_WORKERS; WEB_CONCURRENCY is
+    gunicorn's own default for --workers."""
+    for name in ("CONFERENCES_WORKERS", "WEB_CONCURRENCY"):
+        raw = os.environ.get(name, "")
+        if raw.isdigit() and int(raw) > 0:
+            return int(raw)
+    return 1
+
+
+def check_rate_limit_storage(config, processes: int, logger: logging.Logger) -> None:
+    """Refuse (production) or warn loudly when several processes would each keep their own
+    sign-in limits in memory: with four workers the limit would be four times looser."""
+    uri = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not uri.startswith("memory://") or processes <= 1 or not config.get("RATELIMIT_ENABLED"):
+        return
+    message = (
+        f"RATELIMIT_STORAGE_URI is {uri} with {processes} worker processes: each keeps its "
+        "own sign-in limits, so they are that many times looser. Set RATELIMIT_STORAGE_URI="
+        "redis://host:6379 (shared by every worker and host)."
+    )
+    if is_production(config):
+        raise ConfigurationError(message)
+    logger.warning("%s", message)
+
+
+def load_or_create_secret_key(instance_path: str, *, create: bool = True) -> str:
+    """Return the instance's secret key, writing a random one on first run.
+
+    Several workers may start at once: the key is written to a temporary file and linked
+    into place, so exactly one key wins and nobody reads a half-written file. In
+    production (``create=False``) a missing key is an error: each host would draw its
+    own, and sessions and feed addresses would work on one host only.
+    """
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
+    if not create:
+        raise ConfigurationError(
+            "SECRET_KEY is not set and there is no instance/secret_key: set the same "
+            "SECRET_KEY on every host (python3 -c 'import secrets; print(secrets.token_hex(32))')."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        os.chmod(temporary, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)  # atomic; fails if another process won
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.wrappers import Response
 
 # No inline scripts anywhere: every script is a file under static/.
@@ -31,8 +31,20 @@ SECURITY_HEADERS = (
 )
 
 
+# Browsers that saw the site over https refuse plain http to it for a year.
+STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["security_headers"] = headers_for(app.config["BASE_URL"])
     app.after_request(add_security_headers)
+
+
+def headers_for(base_url: str) -> tuple[tuple[str, str], ...]:
+    """The headers every response carries; HSTS when the public address is https."""
+    if base_url.startswith("https://"):
+        return (*SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY)
+    return SECURITY_HEADERS
 
 
 def add_security_headers(response: Response) -> Response:
@@ -40,7 +52,7 @@ def add_security_headers(response: Response) -> Response:
     runs on every response, feeds polled all day included)."""
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()}
-    for name, value in SECURITY_HEADERS:
+    for name, value in current_app.extensions["security_headers"]:
         if name.lower() not in present:
             headers.add(name, value)
     return response

@@ -18,7 +18,6 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from conferences.feeds import services
 from conferences.feeds.answers import PRIVATE_CACHE, answer_request
-from conferences.security import SECURITY_HEADERS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -50,6 +49,7 @@ class FeedFastPath:
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        self.security_headers = app.extensions["security_headers"]
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         token = personal_feed_token(environ)
@@ -59,6 +59,6 @@ class FeedFastPath:
             if result is not None:
                 answer = answer_request(result, environ, PRIVATE_CACHE)
                 status = f"{answer.status} {HTTP_STATUS_CODES[answer.status]}"
-                start_response(status, [*answer.headers, *SECURITY_HEADERS])
+                start_response(status, [*answer.headers, *self.security_headers])
                 return [] if environ["REQUEST_METHOD"] == "HEAD" else [answer.body]
         return self.wsgi_app(environ, start_response)

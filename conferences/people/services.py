@@ -205,8 +205,9 @@ def set_active(actor, user: User, active: bool) -> User:
         before={"active": not active},
         after={"active": active},
     )
-    if user.is_resident:
-        program.bump_counter()
+    # Every server process drops (or restores) the person's calendar feed at once, not
+    # only when an audience changed: feeds of faculty and coordinators too.
+    program.bump_counter()
     return user
 
 
