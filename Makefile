@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= python3
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test lint bench system-deps clean distclean
+.PHONY: help venv run test test-deploy lint bench system-deps clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-system-deps: ## Install Chromium, PostgreSQL and wrk if missing
+system-deps: ## Install Chromium, PostgreSQL, wrk, nginx, Redis and openssl if missing
 	scripts/ensure-system-deps.sh
 
 run: venv ## Migrate, load demo data if empty, serve on 127.0.0.1:$PORT (default 5000)
@@ -31,6 +31,9 @@ run: venv ## Migrate, load demo data if empty, serve on 127.0.0.1:$PORT (default
 
 test: venv system-deps ## Run the test suite (extra pytest options via PYTEST_ARGS=...)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-deploy: venv system-deps ## PostgreSQL, Redis, two gunicorn instances and nginx on localhost, tested
+	$(PY) -m pytest tests/deploy --deploy -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: venv ## ruff (check and format), bandit, mypy on the services
 	$(VENV)/bin/ruff check .

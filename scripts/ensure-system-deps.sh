@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the system packages the test suite and benchmarks need: Chromium, PostgreSQL, wrk.
+# Install the system packages the tests and benchmarks need: Chromium, PostgreSQL, wrk, and for
+# the deployment test (make test-deploy) nginx, Redis and openssl.
 # Idempotent: does nothing (and touches no package index) when everything is already present.
 set -euo pipefail
 
@@ -24,6 +25,10 @@ missing=()
 have_chromium || missing+=(chromium)
 have_initdb || missing+=(postgresql)
 have wrk || missing+=(wrk)
+have_sbin() { have "$1" || [[ -x "/usr/sbin/$1" ]]; }
+have_sbin nginx || missing+=(nginx)
+have redis-server || missing+=(redis-server)
+have openssl || missing+=(openssl)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0

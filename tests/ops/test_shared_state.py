@@ -38,18 +38,14 @@ def test_memory_limits_with_several_workers_are_refused_in_production(instance, 
         create_app(_app_config(instance, **PRODUCTION))
 
 
-def test_memory_limits_with_several_workers_warn_outside_production(
-    instance, monkeypatch, caplog
-):
+def test_memory_limits_with_several_workers_warn_outside_production(instance, monkeypatch, caplog):
     monkeypatch.setenv("WEB_CONCURRENCY", "2")
     with caplog.at_level(logging.WARNING):
         create_app(_app_config(instance, BASE_URL="http://127.0.0.1:5000"))
     assert any("2 worker processes" in r.message for r in caplog.records)
 
 
-@pytest.mark.parametrize(
-    ("workers", "uri"), [("1", "memory://"), ("4", "redis://127.0.0.1:6379")]
-)
+@pytest.mark.parametrize(("workers", "uri"), [("1", "memory://"), ("4", "redis://127.0.0.1:6379")])
 def test_one_worker_or_a_shared_store_starts_quietly(instance, monkeypatch, caplog, workers, uri):
     monkeypatch.setenv("CONFERENCES_WORKERS", workers)
     with caplog.at_level(logging.WARNING):
