@@ -53,8 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     _import_models()
 
-    from conferences import security, web
+    from conferences import logs, metrics, security, web
 
+    logs.init_app(app)
     security.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from conferences.feeds.fastpath import FeedFastPath
 
     app.wsgi_app = FeedFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    metrics.init_app(app)  # its timing layer goes outside the fast path
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

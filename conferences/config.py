@@ -27,6 +27,8 @@ class Defaults:
     FEED_REFRESH_MINUTES = 60
     # A feed server process re-reads the change counters at most this often.
     FEED_COUNTER_TTL_SECONDS = 1.0
+    # Bytes each process may keep in feed render caches (renderings, bodies, events).
+    FEED_CACHE_MAX_BYTES = 256 * 1024 * 1024
     # Public base URL used in feeds and e-mails (links back to session pages).
     BASE_URL = "http://127.0.0.1:5000"
 
@@ -57,6 +59,11 @@ class Defaults:
     # limit is generous; guessing one account's password is what the strict limit stops.
     LOGIN_RATE_LIMIT_PER_ADDRESS = "60 per minute"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per minute"
+    # "json": one JSON object per log line, with the request id nginx sends (conferences.logs).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # /metrics (Prometheus) answers only requests bearing this token; unset: no /metrics.
+    METRICS_TOKEN = ""  # nosec B105 - empty default: no /metrics
     # Residents check in from their phones: keep them signed in between sessions.
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
 
@@ -76,9 +83,13 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
     "SESSION_COOKIE_SECURE",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "METRICS_TOKEN",
+    "FEED_CACHE_MAX_BYTES",
 )
 BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE"}
-INT_KEYS = {"MAIL_PORT"}
+INT_KEYS = {"MAIL_PORT", "FEED_CACHE_MAX_BYTES"}
 
 
 def from_environment() -> dict:

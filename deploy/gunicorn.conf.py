@@ -28,6 +28,26 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}i)s'
 errorlog = "-"
+if os.environ.get("LOG_FORMAT", "").lower() == "json":
+    # One JSON object per line on standard error, gunicorn's own lines included. The app
+    # writes one line per request it handles (with nginx's request id); polls of calendar
+    # feeds answered from memory are in nginx's access log only.
+    accesslog = None
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "conferences.logs.JsonFormatter"}},
+        # The app replaces the handler of this name with one that adds the request id.
+        "handlers": {
+            "conferences-json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": "INFO", "handlers": ["conferences-json"]},
+        "loggers": {"gunicorn.error": {"level": "INFO", "propagate": True}},
+    }
 # The control socket's default path is one per user: two instances on one host would share
 # it. Restarts use signals (HUP: new workers, then the old ones finish and stop).
 control_socket_disable = True

@@ -19,6 +19,7 @@ from datetime import time as wall_time
 from datetime import timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -39,6 +40,7 @@ PASSWORD = "deploy-password-1234"
 WITHIN = 1.0
 SLACK = 0.5
 RESIDENTS = 300
+CHECKIN_PATH = r"/sessions/[^/]+/checkin"
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +96,14 @@ def _get(url_base: str, path: str, deployment: Deployment) -> http.client.HTTPRe
     return response
 
 
+def _everywhere(deployment: Deployment, path: str, after: float) -> list:
+    """From ``after`` + 1 s on, every worker has re-read the counters: GET ``path`` from
+    each instance (enough times to reach both workers) and through nginx."""
+    time.sleep(max(0.0, after + WITHIN + 0.05 - time.monotonic()))
+    bases = [*(i.url for i in deployment.instances), deployment.base_url]
+    return [_get(base, path, deployment) for base in bases for _ in range(8)]
+
+
 def _until(predicate, limit: float) -> float:
     """Seconds until ``predicate()`` held, polling; fails after ``limit`` seconds."""
     started = time.monotonic()
@@ -127,12 +137,12 @@ def test_http_is_redirected_and_https_sends_secure_cookies_hsts_and_a_request_id
 
 def test_sign_in_failures_on_both_instances_count_against_one_limit(deployment):
     """10 per minute per account (LOGIN_RATE_LIMIT_PER_ADDRESS is lifted for these tests)."""
-    before = [deployment.requests_seen(i, r'"POST /login ') for i in deployment.instances]
+    before = [deployment.requests_seen(i, "POST", "/login") for i in deployment.instances]
     browser = Browser(deployment.base_url, ssl_context=deployment.ssl_context())
     token = browser.token("/login")
     form = {"email": "guessed@example.test", "password": "not-it", "csrf_token": token}
     statuses = [browser.request("POST", "/login", form)[0] for _ in range(11)]
-    after = [deployment.requests_seen(i, r'"POST /login ') for i in deployment.instances]
+    after = [deployment.requests_seen(i, "POST", "/login") for i in deployment.instances]
 
     assert statuses[:10] == [200] * 10  # the form again, with "Wrong e-mail or password"
     assert statuses[10] == 429
@@ -151,11 +161,11 @@ def test_a_feed_address_reset_on_one_instance_is_refused_by_the_other(deployment
         assert _get(second.url, old_path, deployment).status == 200
 
     status, _headers, _text = browser.request("POST", "/my-calendar/reset", {"csrf_token": token})
+    reset_at = time.monotonic()
     assert status == 303
     took = _until(lambda: _get(second.url, old_path, deployment).status == 404, WITHIN + SLACK)
     print(f"old address refused by the other instance after {took:.3f} s")
-
-    assert _get(deployment.base_url, old_path, deployment).status == 404
+    assert {a.status for a in _everywhere(deployment, old_path, reset_at)} == {404}
     _status, _headers, page = browser.request("GET", "/my-calendar")
     new_path = re.search(r"/feeds/[A-Za-z0-9_\-]+\.ics", page).group(0)
     fresh = _get(deployment.base_url, new_path, deployment)
@@ -192,11 +202,13 @@ def test_a_schedule_change_on_one_instance_reaches_the_other_instance_feeds(depl
         f"/sessions/{session.public_id}/cancel",
         {"reason": "Room flooded", "csrf_token": token},
     )
+    cancelled_at = time.monotonic()
     assert status == 303
     took = _until(
         lambda: b"STATUS:CANCELLED" in _get(second.url, path, deployment).body, WITHIN + SLACK
     )
     print(f"cancellation served by the other instance after {took:.3f} s")
+    assert all(b"STATUS:CANCELLED" in a.body for a in _everywhere(deployment, path, cancelled_at))
 
 
 @pytest.fixture(scope="module")
@@ -249,18 +261,14 @@ def test_a_check_in_burst_over_both_instances_records_each_check_in_once(
 ):
     public_id = database.config["BURST_SESSION"]
     secret = db.session.scalar(select(Session.checkin_secret).where(Session.public_id == public_id))
-    before = [
-        deployment.requests_seen(i, r'"POST /sessions/\S+/checkin ') for i in deployment.instances
-    ]
+    before = [deployment.requests_seen(i, "POST", CHECKIN_PATH) for i in deployment.instances]
 
     result = burst(residents, public_id, lambda: codes.current_code(secret, timeutil.now_utc()),
                    csrf=True, workers=16)  # fmt: skip
     again = burst(residents[:50], public_id, lambda: codes.current_code(secret, timeutil.now_utc()),
                   csrf=True, workers=16)  # fmt: skip
 
-    after = [
-        deployment.requests_seen(i, r'"POST /sessions/\S+/checkin ') for i in deployment.instances
-    ]
+    after = [deployment.requests_seen(i, "POST", CHECKIN_PATH) for i in deployment.instances]
     assert result.errors == []
     assert again.errors == []  # "already checked in"
     assert _recorded(public_id) == (RESIDENTS, RESIDENTS, RESIDENTS)
@@ -294,3 +302,36 @@ def test_a_graceful_restart_in_the_middle_of_a_burst_loses_no_check_in(
     assert _recorded(public_id) == (RESIDENTS, RESIDENTS, RESIDENTS)
     assert restarted.worker_pids().isdisjoint(old_workers)
     print(f"burst with a restart: {RESIDENTS} check-ins in {result.seconds:.2f} s")
+
+
+def test_json_logs_carry_the_request_id_nginx_sends_to_the_client(deployment):
+    answer = _get(deployment.base_url, "/login", deployment)
+    request_id = answer.getheader("X-Request-ID")
+    logged = [
+        line
+        for instance in deployment.instances
+        for line in deployment.log_lines(instance)
+        if line.get("request_id") == request_id
+    ]
+    assert [(line["method"], line["path"], line["status"]) for line in logged] == [
+        ("GET", "/login", 200)
+    ]
+
+
+def test_metrics_of_each_instance_add_up_its_workers(deployment, database, residents):
+    """Run last: every check-in of this module was counted by the worker that took it."""
+    nginx = _get(deployment.base_url, "/metrics", deployment)
+    assert nginx.status == 404  # never served to the outside
+    recorded = 0.0
+    for instance in deployment.instances:
+        families = {f.name: f for f in text_string_to_metric_families(deployment.metrics(instance))}
+        recorded += sum(
+            s.value for s in families["conferences_checkins"].samples
+            if s.name.endswith("_total") and s.labels["outcome"] == "recorded"
+        )  # fmt: skip
+        routes = {
+            s.labels["route"] for s in families["conferences_request_duration_seconds"].samples
+        }
+        assert "/sessions/<public_id>/checkin" in routes
+    db.session.remove()
+    assert recorded == db.session.scalar(select(func.count()).select_from(Attendance))

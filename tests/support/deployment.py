@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NGINX_SITE = PROJECT_ROOT / "deploy" / "nginx-site.conf"
 GUNICORN_CONF = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 SECRET_KEY = "deployment-test-secret-key"
+METRICS_TOKEN = "deployment-test-metrics-token"
 HOST = "127.0.0.1"
 # What the test changes in the site file: names, upstream addresses, ports, certificate.
 SITE_PLACEHOLDERS = (
@@ -153,6 +155,7 @@ class Deployment:
             "INSTANCE_PATH": str(self.tmp / "instance"),
             "WEB_CONCURRENCY": str(self.workers),
             "LOG_FORMAT": "json",
+            "METRICS_TOKEN": METRICS_TOKEN,
             **self.extra_env,
         }
 
@@ -282,7 +285,11 @@ class Deployment:
             raise DeploymentError(f"flask db upgrade failed:\n{result.stdout}\n{result.stderr}")
 
     def start_instance(self, instance: Instance) -> None:
-        env = {**self.app_env(), "GUNICORN_BIND": f"{HOST}:{instance.port}"}
+        env = {
+            **self.app_env(),
+            "GUNICORN_BIND": f"{HOST}:{instance.port}",
+            "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / f"metrics-{instance.name}"),
+        }
         command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)]
         instance.process = self._spawn(command, instance.log, cwd=PROJECT_ROOT, env=env)
         self.wait_healthy(instance)
@@ -373,10 +380,38 @@ class Deployment:
     def nginx_log(self) -> str:
         return _tail(self.tmp / "nginx" / "error.log", 100)
 
-    def requests_seen(self, instance: Instance, pattern: str) -> int:
-        """How many access-log lines of ``instance`` match ``pattern``."""
-        text = instance.log.read_text(errors="replace")
-        return len(re.findall(pattern, text))
+    def log_lines(self, instance: Instance) -> list[dict]:
+        """The JSON log lines of ``instance`` (LOG_FORMAT=json: every line is one)."""
+        found = []
+        for line in instance.log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    found.append(json.loads(line))
+        return found
+
+    def requests_seen(self, instance: Instance, method: str, path_pattern: str) -> int:
+        """How many requests ``instance`` logged with this method and a matching path."""
+        path = re.compile(path_pattern)
+        return sum(
+            1
+            for line in self.log_lines(instance)
+            if line.get("method") == method and path.fullmatch(line.get("path", ""))
+        )
+
+    def metrics(self, instance: Instance) -> str:
+        """The instance's /metrics (all its workers), read directly as a scraper would."""
+        connection = http.client.HTTPConnection(HOST, instance.port, timeout=10)
+        try:
+            connection.request(
+                "GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+            )
+            response = connection.getresponse()
+            body = response.read().decode()
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise DeploymentError(f"/metrics of gunicorn {instance.name}: HTTP {response.status}")
+        return body
 
 
 @contextlib.contextmanager
