@@ -436,8 +436,8 @@ def select_for_user(
 
 class Rendered:
     """One feed's ETag and gzip bytes (a tenth of the plain size, and what calendar
-    clients ask for); the plain bytes live in a smaller cache of their own, ``bodies``,
-    and are unpacked again when it no longer has them."""
+    clients ask for). The plain bytes are unpacked when a client asks for them, and kept
+    in a smaller cache of their own, ``bodies``, for the next such client."""
 
     __slots__ = ("__weakref__", "_bodies", "etag", "event_count", "gzipped", "length")
 
@@ -447,8 +447,6 @@ class Rendered:
         self.length = len(body)
         self.gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         self._bodies = bodies
-        if bodies is not None:
-            bodies.put(self.etag, body)
 
     @property
     def body(self) -> bytes:
