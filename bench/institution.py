@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import re
 import shutil
 import signal
@@ -47,9 +48,11 @@ FACULTY = 10 if SMOKE else 300
 ROOMS = 4 if SMOKE else 20
 SMALL = {"residents": 100, "faculty": 15, "rooms": 5}
 CONCURRENCY = 32
+RUSH_SECONDS = 5 if SMOKE else 60
+RUSH_THREADS = 256
 POLL_SECONDS = 3 if SMOKE else 20
 WARM_SECONDS = 3 if SMOKE else 10
-WARM_ROUNDS = 12
+WARM_LIMIT_SECONDS = 900
 POLL_CONNECTIONS = 32
 CAP_BYTES = 256 * 1024 * 1024
 PASSWORD = "institution-password-1234"  # noqa: S105 - synthetic accounts
@@ -264,8 +267,15 @@ def check_in_rush(deployment, institution, app) -> list[tuple[str, str]]:
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         phones = list(pool.map(sign_in, institution["residents"]))
 
-    def tap(phone) -> tuple[float, str | None]:
-        browser, public_id, token = phone
+    # Each resident taps at a moment of their own within the minute (an open arrival
+    # process, as in a room filling up), not all in lock step.
+    rng = random.Random(19)
+    moments = sorted(rng.uniform(0, RUSH_SECONDS) for _ in phones)
+    begin = time.perf_counter() + 1.0
+
+    def tap(item) -> tuple[float, str | None]:
+        (browser, public_id, token), moment = item
+        time.sleep(max(0.0, begin + moment - time.perf_counter()))
         form = {"code": codes.current_code(secrets_by_session[public_id], timeutil.now_utc()),
                 "csrf_token": token}  # fmt: skip
         started = time.perf_counter()
@@ -278,11 +288,10 @@ def check_in_rush(deployment, institution, app) -> list[tuple[str, str]]:
             return took, f"HTTP {status}"
         return took, None
 
-    log(f"institution: check-in rush, {CONCURRENCY} in flight")
-    started = time.perf_counter()
-    with ThreadPoolExecutor(CONCURRENCY) as pool:
-        outcomes = list(pool.map(tap, phones))
-    seconds = time.perf_counter() - started
+    log(f"institution: check-in rush, {RESIDENTS} taps within {RUSH_SECONDS} s")
+    with ThreadPoolExecutor(RUSH_THREADS) as pool:
+        outcomes = list(pool.map(tap, zip(phones, moments, strict=True)))
+    seconds = time.perf_counter() - begin
     errors = [error for _took, error in outcomes if error]
     latencies = [took * 1000 for took, _error in outcomes]
     ids = [session_id for _p, _s, session_id in institution["rush"]]
@@ -307,7 +316,10 @@ def check_in_rush(deployment, institution, app) -> list[tuple[str, str]]:
     return [
         ("check-in rush: residents, errors", f"{RESIDENTS}, {len(errors)} {errors[:3]}"),
         ("check-in rush: lost / recorded once", f"{lost} / {once}  {verdict(lost == 0 and once)}"),
-        ("check-in rush: throughput", f"{RESIDENTS / seconds:.0f} check-ins/s ({seconds:.1f} s)"),
+        (
+            f"check-in rush: throughput (taps spread over {RUSH_SECONDS} s)",
+            f"{RESIDENTS / seconds:.0f} check-ins/s, all answered in {seconds:.1f} s",
+        ),
         (
             "check-in rush: p50 / p99 (goal p99 < 300 ms)",
             f"{statistics.median(latencies):.0f} / {p99:.0f} ms  {verdict(p99 < CHECKIN_P99_MS)}",
@@ -404,7 +416,7 @@ def feed_polling(deployment, app, institution) -> list[tuple[str, str]]:
     # until (nearly) every worker has every feed, then measure the steady state.
     warm_started = time.perf_counter()
     warm_polls = warm_renders = 0.0
-    for _round in range(WARM_ROUNDS):
+    while time.perf_counter() - warm_started < WARM_LIMIT_SECONDS:
         _out, answers, renders = _poll_round(deployment, script, table, WARM_SECONDS)
         warm_polls += sum(answers.values())
         warm_renders += renders
