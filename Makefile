@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 OIDC_DIR := tests/oidc
 OIDC_STAMP := $(OIDC_DIR)/node_modules/.package-lock.json
 
-.PHONY: help venv run test lint bench system-deps test-provider clean distclean
+.PHONY: help venv run test test-deploy lint bench system-deps test-provider clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-system-deps: ## Install Chromium, PostgreSQL, wrk and Node.js/npm if missing
+system-deps: ## Install Chromium, PostgreSQL, wrk, Node.js/npm, nginx, Redis and openssl if missing
 	scripts/ensure-system-deps.sh
 
 test-provider: system-deps $(OIDC_STAMP) ## Install the tests' OpenID provider (npm ci)
@@ -39,6 +39,9 @@ run: venv ## Migrate, load demo data if empty, serve on 127.0.0.1:$PORT (default
 
 test: venv system-deps test-provider ## Run the test suite (extra pytest options via PYTEST_ARGS=...)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-deploy: venv system-deps ## PostgreSQL, Redis, two gunicorn instances and nginx on localhost, tested
+	$(PY) -m pytest tests/deploy --deploy -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: venv ## ruff (check and format), bandit, mypy on the services
 	$(VENV)/bin/ruff check .

@@ -2,7 +2,8 @@
 
 Each module is bench/<name>.py exposing ``run() -> list[tuple[str, str]]`` and measuring on
 the backend named by ``BENCH_BACKEND``. By default every module runs on SQLite and on
-PostgreSQL (the schedule's targets are SQLite figures, so it runs there only).
+PostgreSQL (the schedule's targets are SQLite figures, so it runs there only; the
+institution runs on PostgreSQL behind nginx only).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import sys
 import time
 
 # Reports run before the check-in burst, which adds its own 300 residents to the database.
-MODULES = ("feeds", "schedule", "reports", "attendance")
+MODULES = ("feeds", "schedule", "reports", "attendance", "institution")
 BACKENDS = ("sqlite", "postgresql")
 SQLITE_ONLY = {"schedule"}
+# The institution runs as deployed: PostgreSQL, Redis, two gunicorn instances, nginx.
+POSTGRESQL_ONLY = {"institution"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["BENCH_BACKEND"] = backend
         for name in args.modules or MODULES:
             if backend != "sqlite" and name in SQLITE_ONLY:
+                continue
+            if backend != "postgresql" and name in POSTGRESQL_ONLY:
                 continue
             module = importlib.import_module(f"bench.{name}")
             started = time.perf_counter()

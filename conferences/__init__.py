@@ -41,7 +41,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(app.instance_path)
+        app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(
+            app.instance_path, create=not config_module.is_production(app.config)
+        )
+    config_module.check_rate_limit_storage(
+        app.config, config_module.serving_processes(), app.logger
+    )
     _configure_sqlite(app)
 
     db.init_app(app)
@@ -51,8 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     _import_models()
 
-    from conferences import security, web
+    from conferences import logs, metrics, security, web
 
+    logs.init_app(app)
     security.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
@@ -67,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies
         )
+    metrics.init_app(app)  # its timing layer goes outside the fast path
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -7,8 +7,10 @@ environment variables, then the mapping passed to ``create_app``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +27,8 @@ class Defaults:
     FEED_REFRESH_MINUTES = 60
     # A feed server process re-reads the change counters at most this often.
     FEED_COUNTER_TTL_SECONDS = 1.0
+    # Bytes each process may keep in feed render caches (renderings, bodies, events).
+    FEED_CACHE_MAX_BYTES = 256 * 1024 * 1024
     # Public base URL used in feeds and e-mails (links back to session pages).
     # None: http://127.0.0.1 on the port being served (``default_base_url``).
     BASE_URL: str | None = None
@@ -48,6 +52,8 @@ class Defaults:
     MAIL_PASSWORD = ""  # nosec B105 - empty default, set through the environment
     MAIL_DEFAULT_SENDER = "conferences@localhost"
 
+    # Limits kept in one process's memory are per process: with several workers or hosts
+    # set a shared store (redis://host:6379); create_app warns, or refuses in production.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     # A whole hospital may sign in from one NAT address, so the ceiling on *failed* sign-ins
@@ -60,6 +66,11 @@ class Defaults:
     GUESS_RATE_LIMIT_PER_ACCOUNT = "30 per minute"
     # Number of proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
     TRUSTED_PROXIES = 0
+    # "json": one JSON object per log line, with the request id nginx sends (conferences.logs).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # /metrics (Prometheus) answers only requests bearing this token; unset: no /metrics.
+    METRICS_TOKEN = ""  # nosec B105 - empty default: no /metrics
     # "Keep me signed in on this device": the sign-in lasts this long; without it, a session
     # unused for SESSION_IDLE_HOURS asks to sign in again.
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
@@ -101,9 +112,13 @@ ENV_KEYS = (
     "PASSWORD_LOGIN",
     "TRUSTED_PROXIES",
     "SESSION_IDLE_HOURS",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "METRICS_TOKEN",
+    "FEED_CACHE_MAX_BYTES",
 )
 BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "PASSWORD_LOGIN"}
-INT_KEYS = {"MAIL_PORT", "TRUSTED_PROXIES"}
+INT_KEYS = {"MAIL_PORT", "TRUSTED_PROXIES", "FEED_CACHE_MAX_BYTES"}
 FLOAT_KEYS = {"SESSION_IDLE_HOURS"}
 
 
@@ -154,28 +169,72 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_or_create_secret_key(instance_path: str) -> str:
-    """Return the instance's secret key, creating a random one on first run.
+class ConfigurationError(RuntimeError):
+    """The configuration cannot serve correctly as deployed; the message says what to set."""
+
+
+def is_production(config) -> bool:
+    """Served to the public: an https BASE_URL, neither testing nor debugging."""
+    return (
+        str(config.get("BASE_URL", "")).startswith("https://")
+        and not config.get("TESTING")
+        and not config.get("DEBUG")
+    )
+
+
+def serving_processes() -> int:
+    """How many processes serve this app on this host, as far as the environment tells:
+    gunicorn.conf.py exports its worker count as CONFERENCES_WORKERS; WEB_CONCURRENCY is
+    gunicorn's own default for --workers."""
+    for name in ("CONFERENCES_WORKERS", "WEB_CONCURRENCY"):
+        raw = os.environ.get(name, "")
+        if raw.isdigit() and int(raw) > 0:
+            return int(raw)
+    return 1
+
+
+def check_rate_limit_storage(config, processes: int, logger: logging.Logger) -> None:
+    """Refuse (production) or warn loudly when several processes would each keep their own
+    sign-in limits in memory: with four workers the limit would be four times looser."""
+    uri = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not uri.startswith("memory://") or processes <= 1 or not config.get("RATELIMIT_ENABLED"):
+        return
+    message = (
+        f"RATELIMIT_STORAGE_URI is {uri} with {processes} worker processes: each keeps its "
+        "own sign-in limits, so they are that many times looser. Set RATELIMIT_STORAGE_URI="
+        "redis://host:6379 (shared by every worker and host)."
+    )
+    if is_production(config):
+        raise ConfigurationError(message)
+    logger.warning("%s", message)
+
+
+def load_or_create_secret_key(instance_path: str, *, create: bool = True) -> str:
+    """Return the instance's secret key, writing a random one on first run.
 
     Several workers may start at once: the key is written to a temporary file and linked
-    into place, which fails if another worker got there first; everyone then reads the one
-    key that won. The file is never seen half-written.
+    into place, so exactly one key wins and nobody reads a half-written file. In
+    production (``create=False``) a missing key is an error: each host would draw its
+    own, and sessions and feed addresses would work on one host only.
     """
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return _read_key(path)
+    if not create:
+        raise ConfigurationError(
+            "SECRET_KEY is not set and there is no instance/secret_key: set the same "
+            "SECRET_KEY on every host (python3 -c 'import secrets; print(secrets.token_hex(32))')."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
     try:
-        with os.fdopen(descriptor, "w") as handle:
+        with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):  # another worker's key won: use it
-            os.link(temporary, path)
+        os.chmod(temporary, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)  # atomic; fails if another process won
     finally:
-        temporary.unlink(missing_ok=True)
+        os.unlink(temporary)
     return _read_key(path)
 
 

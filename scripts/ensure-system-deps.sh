@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the system packages the test suite and benchmarks need: Chromium, PostgreSQL, wrk,
-# and Node.js with npm (the tests run a real OpenID Connect provider, tests/oidc).
+# Install the system packages the tests and benchmarks need: Chromium, PostgreSQL, wrk, Node.js
+# with npm (the tests run a real OpenID Connect provider, tests/oidc), and for the deployment
+# test (make test-deploy) nginx, Redis and openssl.
 # Idempotent: does nothing (and touches no package index) when everything is already present.
 set -euo pipefail
 
@@ -27,6 +28,10 @@ have_initdb || missing+=(postgresql)
 have wrk || missing+=(wrk)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
+have_sbin() { have "$1" || [[ -x "/usr/sbin/$1" ]]; }
+have_sbin nginx || missing+=(nginx)
+have redis-server || missing+=(redis-server)
+have openssl || missing+=(openssl)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0

@@ -36,6 +36,19 @@ def pytest_addoption(parser):
         choices=BACKENDS,
         help="Run database tests only on this backend (repeatable). Default: both.",
     )
+    parser.addoption(
+        "--deploy",
+        action="store_true",
+        help="Run tests/deploy: PostgreSQL, Redis, two gunicorn instances and nginx "
+        "(make test-deploy). Without it tests/deploy is not collected.",
+    )
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/deploy starts a whole deployment: only ``make test-deploy`` runs it."""
+    if collection_path.name == "deploy" and collection_path.parent.name == "tests":
+        return not config.getoption("--deploy")
+    return None
 
 
 def selected_backends(config) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ from conferences.config import public_url
 from conferences.dbutil import parse_id, real_ids
 from conferences.errors import DomainError
 from conferences.extensions import db
+from conferences.metrics import CHECKINS
 from conferences.people.models import User
 
 bp = Blueprint("attendance", __name__)
@@ -122,6 +123,7 @@ def _outcome(result: services.CheckinResult) -> tuple[str, str, str]:
 def _commit_and_confirm(result: services.CheckinResult):
     text, category, url = _outcome(result)
     db.session.commit()
+    CHECKINS.labels("recorded" if result.created else "repeated").inc()
     flash(text, category)
     return redirect(url, 303)
 

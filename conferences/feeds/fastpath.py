@@ -19,6 +19,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from conferences.feeds import services
 from conferences.feeds.answers import PRIVATE_CACHE, answer_request
 from conferences.security import SECURITY_HEADERS, transport_headers
+from conferences.metrics import FEED_ANSWERS, ROUTE_KEY
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/feeds/"
 SUFFIX = ".ics"
+ROUTE = "/feeds/<token>.ics"
 
 
 def personal_feed_token(environ: WSGIEnvironment) -> str | None:
@@ -50,6 +52,9 @@ class FeedFastPath:
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        self.answers = {
+            status: FEED_ANSWERS.labels("personal", str(status)) for status in (200, 304)
+        }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         token = personal_feed_token(environ)
@@ -58,6 +63,8 @@ class FeedFastPath:
                 result = services.personal_feed_from_memory(token)
             if result is not None:
                 answer = answer_request(result, environ, PRIVATE_CACHE)
+                environ[ROUTE_KEY] = ROUTE
+                self.answers[answer.status].inc()
                 status = f"{answer.status} {HTTP_STATUS_CODES[answer.status]}"
                 headers = [*answer.headers, *SECURITY_HEADERS, *transport_headers(self.app)]
                 start_response(status, headers)

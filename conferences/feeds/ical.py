@@ -18,12 +18,10 @@ date, which puts summer sessions an hour off).
 from __future__ import annotations
 
 import calendar as calendar_module
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
-from threading import Lock
 from typing import NamedTuple
 
 from icalendar import (
@@ -40,6 +38,7 @@ from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vCategory, vDatetime, vDuration, vInt, vRecur, vText, vUri
 
 from conferences import text, timeutil
+from conferences.feeds.lru import LRU
 from conferences.schedule.models import TOPICS
 
 PRODID = "-//Conferences//Residency conference schedule//EN"
@@ -330,33 +329,26 @@ def serialise_event(event: EventData, options: EventOptions) -> bytes:
 
 
 class EventCache:
-    """Serialised VEVENTs keyed by (snapshot, options); least recently used go first."""
+    """Serialised VEVENTs keyed by (snapshot, options); least recently used go first,
+    bounded by bytes (each entry also keeps its snapshot alive: counted at 1 KB)."""
 
-    def __init__(self, maxsize: int = 8192):
-        self.maxsize = maxsize
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
-        self._lock = Lock()
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
+        self._items = LRU("events", max_bytes=max_bytes, sizeof=lambda data: len(data) + 1024)
         self.misses = 0
 
     def get(self, event: EventData, options: EventOptions) -> bytes:
         key = (event, options)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
+        found = self._items.get(key)
+        if found is not None:
+            return found
         data = serialise_event(event, options)
-        with self._lock:
-            self.misses += 1
-            self._items[key] = data
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+        self.misses += 1
+        self._items.put(key, data)
         return data
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.misses = 0
+        self._items.clear()
+        self.misses = 0
 
 
 event_cache = EventCache()

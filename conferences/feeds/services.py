@@ -25,7 +25,8 @@ import hmac
 import logging
 import secrets
 import time
-from collections import OrderedDict, defaultdict
+import weakref
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -39,6 +40,7 @@ from conferences import timeutil
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.feeds import ical
+from conferences.feeds.lru import LRU
 from conferences.feeds.models import FeedSubscription, SeriesFollow
 from conferences.people.models import User
 from conferences.program.models import ChangeCounter
@@ -476,25 +478,37 @@ def select_for_user(
 
 
 class Rendered:
-    """One feed's bytes and ETag; the gzip bytes are made once, on first demand."""
+    """One feed's ETag and gzip bytes (a tenth of the plain size, and what calendar
+    clients ask for). The plain bytes are unpacked when a client asks for them, and kept
+    in a smaller cache of their own, ``bodies``, for the next such client."""
 
-    __slots__ = ("_gzipped", "body", "etag", "event_count")
+    __slots__ = ("__weakref__", "_bodies", "etag", "event_count", "gzipped", "length")
 
-    def __init__(self, body: bytes, event_count: int):
-        self.body = body
+    def __init__(self, body: bytes, event_count: int, bodies: LRU | None = None):
         self.etag = hashlib.sha256(body).hexdigest()[:40]  # hex digest, unquoted
         self.event_count = event_count
-        self._gzipped: bytes | None = None
+        self.length = len(body)
+        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+        self._bodies = bodies
 
     @property
-    def gzipped(self) -> bytes:
-        if self._gzipped is None:
-            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
-        return self._gzipped
+    def body(self) -> bytes:
+        bodies = self._bodies
+        found = bodies.get(self.etag) if bodies is not None else None
+        if found is None:
+            found = gzip.decompress(self.gzipped)
+            if bodies is not None:
+                bodies.put(self.etag, found)
+        return found
 
     @property
     def gzip_etag(self) -> str:
         return f"{self.etag}-gzip"
+
+    def size(self) -> int:
+        """Bytes this rendering keeps alive in its cache: the gzip bytes, and the key
+        that refers to its events."""
+        return len(self.gzipped) + 64 * self.event_count + 512
 
 
 @dataclass(frozen=True)
@@ -505,44 +519,29 @@ class FeedResult:
     wrote: bool = False
 
 
-class LRU:
-    def __init__(self, maxsize: int):
-        self.maxsize = maxsize
-        self._items: OrderedDict = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+# Shares of FEED_CACHE_MAX_BYTES: renderings (gzip bytes), plain bodies, serialised events.
+RENDERINGS_SHARE = 0.5
+BODIES_SHARE = 0.25
+EVENTS_SHARE = 0.25
 
 
 class FeedCaches:
-    """In-process caches of one application."""
+    """In-process caches of one application. The renderings, the plain bodies and the
+    serialised events are bounded by bytes (``FEED_CACHE_MAX_BYTES`` in all, default
+    256 MB per process), least recently used first out; the per-address memos hold
+    only weak references to renderings, so what the byte bound evicts is freed."""
 
-    def __init__(self) -> None:
-        self.windows = LRU(4)
-        self.renderings = LRU(128)
-        self.personal = LRU(20_000)
-        self.public = LRU(2_000)
-        self.since = LRU(20_000)
-        self.events = ical.EventCache()
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.windows = LRU("windows", maxsize=4)
+        self.renderings = LRU(
+            "renderings", max_bytes=int(max_bytes * RENDERINGS_SHARE), sizeof=Rendered.size
+        )
+        self.bodies = LRU("bodies", max_bytes=int(max_bytes * BODIES_SHARE), sizeof=len)
+        self.personal = LRU("personal", maxsize=50_000)
+        self.public = LRU("public", maxsize=2_000)
+        self.since = LRU("since", maxsize=20_000)
+        self.events = ical.EventCache(max_bytes=int(max_bytes * EVENTS_SHARE))
         self.renders = 0
         self.autocommit_engine = None
         self.counters: tuple[int, int] | None = None
@@ -552,7 +551,14 @@ class FeedCaches:
         self.subscribers_loaded_at = 0.0
 
     def clear(self) -> None:
-        for store in (self.windows, self.renderings, self.personal, self.public, self.since):
+        for store in (
+            self.windows,
+            self.renderings,
+            self.bodies,
+            self.personal,
+            self.public,
+            self.since,
+        ):
             store.clear()
         self.events.clear()
         self.renders = 0
@@ -568,7 +574,9 @@ def caches() -> FeedCaches:
     found = app.extensions.get("feeds")
     if found is None:
         with _caches_lock:
-            found = app.extensions.setdefault("feeds", FeedCaches())
+            found = app.extensions.setdefault(
+                "feeds", FeedCaches(int(app.config["FEED_CACHE_MAX_BYTES"]))
+            )
     return found
 
 
@@ -605,7 +613,7 @@ def render(
     if found is not None:
         return found
     body = ical.render_calendar(header, events, options, first, last, cache=store.events)
-    rendered = Rendered(body, len(events))
+    rendered = Rendered(body, len(events), store.bodies)
     store.renders += 1
     store.renderings.put(key, rendered)
     return rendered
@@ -757,7 +765,7 @@ def personal_feed(token: str) -> FeedResult | None:
         chosen = select_for_user(user, events, followed_series_ids(user.id))
         header = calendar_header(personal_calendar_name(), "Your conference sessions")
         rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last)
-        caches().personal.put(token_hash, (state, rendered))
+        caches().personal.put(token_hash, (state, weakref.ref(rendered)))
 
     now = timeutil.now_utc()
     changes = _subscription_changes(sub, rendered, now)
@@ -794,8 +802,10 @@ def personal_feed_from_memory(token: str) -> FeedResult | None:
 
 
 def _remembered_rendering(token_hash: str, state: tuple) -> Rendered | None:
+    """The rendering this process last served for the token in this state, unless the
+    byte bound has evicted it since."""
     memo = caches().personal.get(token_hash)
-    return memo[1] if memo is not None and memo[0] == state else None
+    return memo[1]() if memo is not None and memo[0] == state else None
 
 
 def _subscription_changes(sub: Subscriber, rendered: Rendered, now: datetime) -> dict:
@@ -832,13 +842,12 @@ def series_feed(slug: str) -> FeedResult | None:
     state = (counter, first)
     store = caches()
     memo = store.public.get(("series", series.id))
-    if memo is not None and memo[0] == state:
-        rendered = memo[1]
-    else:
+    rendered = memo[1]() if memo is not None and memo[0] == state else None
+    if rendered is None:
         events = [e for e in window_events(first, last, counter) if e.series_id == series.id]
         header = calendar_header(series.title, series.description or "")
         rendered = render(header, events, event_options(), first, last)
-        store.public.put(("series", series.id), (state, rendered))
+        store.public.put(("series", series.id), (state, weakref.ref(rendered)))
     return _public_result(f"series:{series.id}", rendered)
 
 

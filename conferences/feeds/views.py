@@ -24,6 +24,7 @@ from conferences.extensions import db, limiter
 from conferences.feeds import services
 from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, answer_request
 from conferences.feeds.forms import ALARM_LABELS, AlarmForm, FollowForm, ResetTokenForm
+from conferences.metrics import FEED_ANSWERS
 from conferences.schedule.models import Series
 
 bp = Blueprint("feeds", __name__)
@@ -70,12 +71,17 @@ def _not_found() -> Response:
 
 
 def feed_response(
-    result: services.FeedResult | None, cache_control: str, filename: str | None = None
+    kind: str,
+    result: services.FeedResult | None,
+    cache_control: str,
+    filename: str | None = None,
 ) -> Response:
     """The answer of ``answers.answer_request`` to this request, as a response."""
     if result is None:
+        FEED_ANSWERS.labels(kind, "404").inc()
         return _not_found()
     answer = answer_request(result, request.environ, cache_control, filename)
+    FEED_ANSWERS.labels(kind, str(answer.status)).inc()
     response = Response(answer.body, status=answer.status, headers=answer.headers)
     if answer.status == 304:
         del response.headers["Content-Type"]  # werkzeug adds a default one
@@ -89,14 +95,14 @@ def personal_feed(token: str):
     result = services.personal_feed(token)
     if result is not None and result.wrote:
         db.session.commit()
-    return feed_response(result, PRIVATE_CACHE)
+    return feed_response("personal", result, PRIVATE_CACHE)
 
 
 @bp.get("/feeds/series/<slug>.ics")
 @cookieless
 def series_feed(slug: str):
     """The feed of a public series; other series do not exist here."""
-    return feed_response(services.series_feed(slug), PUBLIC_CACHE)
+    return feed_response("series", services.series_feed(slug), PUBLIC_CACHE)
 
 
 @bp.get("/sessions/<public_id>.ics")
@@ -114,7 +120,9 @@ def session_ics(public_id: str):
             return _not_found()
     _drop_cookie_session()
     result = services.session_feed(public_id)
-    return feed_response(result, PUBLIC_CACHE if public else PRIVATE_CACHE, filename="session.ics")
+    return feed_response(
+        "session", result, PUBLIC_CACHE if public else PRIVATE_CACHE, filename="session.ics"
+    )
 
 
 # ---------------------------------------------------------------------------

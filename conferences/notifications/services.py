@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 
 from conferences import timeutil
 from conferences.extensions import db
+from conferences.metrics import MAIL
 from conferences.notifications.models import OutboxMessage
 from conferences.text import header_value
 
@@ -56,10 +57,12 @@ def deliver(message: OutboxMessage) -> None:
         except (OSError, smtplib.SMTPException) as error:
             log.warning("mail to %s failed: %s", message.to_email, error)
             message.error = str(error)[:2000]
+            MAIL.labels("failed").inc()
             return
     else:
         log.info("mail (outbox) to %s: %s", message.to_email, message.subject)
     message.sent_at = timeutil.now_utc()
+    MAIL.labels("sent").inc()
 
 
 def _send_smtp(message: OutboxMessage) -> None:

@@ -209,8 +209,9 @@ def set_active(actor, user: User, active: bool) -> User:
     )
     if not active:
         access_reduced.send(user)
-    if user.is_resident:
-        program.bump_counter()
+    # Every server process drops (or restores) the person's calendar feed at once, not
+    # only when an audience changed: feeds of faculty and coordinators too.
+    program.bump_counter()
     return user
 
 

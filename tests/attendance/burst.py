@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import ssl
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -68,16 +69,27 @@ class Browser:
 
     base_url: str
     cookies: dict[str, str] = field(default_factory=dict)
+    # For an https base_url: whom to trust (the deployment test's throwaway certificate).
+    ssl_context: ssl.SSLContext | None = None
+
+    def connect(self) -> http.client.HTTPConnection:
+        parts = urlsplit(self.base_url)
+        if parts.scheme == "https":
+            return http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=60, context=self.ssl_context
+            )
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
 
     def request(self, method: str, path: str, form: dict | None = None):
-        parts = urlsplit(self.base_url)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection = self.connect()
         headers = {}
         body = None
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if form is not None:
             body = urlencode(form)
+            # Browsers send it; over https Flask-WTF refuses a form posted without it.
+            headers["Referer"] = self.base_url + path
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -117,10 +129,15 @@ class BurstResult:
 
 
 def login_all(
-    base_url: str, emails: list[str], *, csrf: bool = False, workers: int = 16
+    base_url: str,
+    emails: list[str],
+    *,
+    csrf: bool = False,
+    workers: int = 16,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> list[Browser]:
     def one(email: str) -> Browser:
-        browser = Browser(base_url)
+        browser = Browser(base_url, ssl_context=ssl_context)
         browser.login(email, BURST_PASSWORD, csrf)
         return browser
 
