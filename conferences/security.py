@@ -34,12 +34,7 @@ SECURITY_HEADERS = (
 )
 
 
-# Browsers that saw the site over https refuse plain http to it for a year.
-STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-
-
 def init_app(app: Flask) -> None:
-    app.extensions["security_headers"] = headers_for(app.config["BASE_URL"])
     app.after_request(add_security_headers)
 
 

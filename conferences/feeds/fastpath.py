@@ -18,8 +18,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from conferences.feeds import services
 from conferences.feeds.answers import PRIVATE_CACHE, answer_request
-from conferences.security import SECURITY_HEADERS, transport_headers
 from conferences.metrics import FEED_ANSWERS, ROUTE_KEY
+from conferences.security import SECURITY_HEADERS, transport_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -152,6 +152,7 @@ class Deployment:
             "BASE_URL": self.base_url,
             "FEED_UID_DOMAIN": "conferences.test",
             "RATELIMIT_STORAGE_URI": f"redis://{HOST}:{self.redis_port}",
+            "TRUSTED_PROXIES": "1",  # nginx
             "INSTANCE_PATH": str(self.tmp / "instance"),
             "WEB_CONCURRENCY": str(self.workers),
             "LOG_FORMAT": "json",
