@@ -8,6 +8,7 @@ from flask import (
     Flask,
     Request,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -36,9 +37,12 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(token: str):
         """The person signed in with this sign-in token (session or remember-me cookie)."""
+        # current_app, not the closure's app: the login manager is shared by every app
+        # this process creates, and the loader registered last serves them all.
+        config = current_app.config
         limits = sessions.Limits(
-            idle=timedelta(hours=float(app.config["SESSION_IDLE_HOURS"])),
-            remembered=app.config["REMEMBER_COOKIE_DURATION"],
+            idle=timedelta(hours=float(config["SESSION_IDLE_HOURS"])),
+            remembered=config["REMEMBER_COOKIE_DURATION"],
         )
         user, found = sessions.load(token, limits)
         if found in (sessions.Found.STALE, sessions.Found.EXPIRED):
