@@ -61,7 +61,9 @@ def test_feed_reset_asks_first_and_says_what_it_does(page, make_resident, app_ct
     db.session.commit()
     login(page, resident.email)
     page.goto("/my-calendar")
+    page.get_by_role("button", name="Create my calendar address").click()
     before = page.locator("#feed-url").input_value()
+    assert "/feeds/" in before
     messages: list[str] = []
 
     def dismiss(dialog):

@@ -23,6 +23,7 @@ def test_excusal_request_sent_twice_is_one_request(app_ctx, client, auth, make_r
         "starts_on": "2026-11-20",
         "ends_on": "2026-11-20",
         "form_key": key.group(1),
+        "confirm": "y",  # a day without sessions: sent only once the resident confirms
     }
     first = client.post("/excusals/request", data=data)
     second = client.post("/excusals/request", data=data)
