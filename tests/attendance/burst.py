@@ -54,8 +54,10 @@ def create_burst_fixture(count: int = 300) -> tuple[str, list[str]]:
     session = Session(
         title="Burst Noon Conference",
         kind="noon_conference",
+        # Short, so that other sessions opened later for the same residents (the deployment
+        # tests) do not overlap it: a check-in overlapping one already made is refused.
         starts_at=now - timedelta(minutes=1),
-        ends_at=now + timedelta(minutes=59),
+        ends_at=now + timedelta(minutes=2),
         required=True,
     )
     db.session.add(session)
