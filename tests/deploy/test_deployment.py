@@ -32,7 +32,13 @@ from conferences.feeds import services as feeds
 from conferences.people.models import Role, User, UserRole
 from conferences.program.services import bump_counter
 from conferences.schedule.models import Session
-from tests.attendance.burst import Browser, burst, create_burst_fixture, login_all
+from tests.attendance.burst import (
+    Browser,
+    BurstResult,
+    burst,
+    create_burst_fixture,
+    login_all,
+)
 from tests.support.deployment import SECRET_KEY, Deployment
 
 PASSWORD = "deploy-password-1234"
@@ -293,12 +299,10 @@ def test_a_check_in_burst_over_both_instances_records_each_check_in_once(
     print(f"burst: {RESIDENTS} check-ins in {result.seconds:.2f} s over both instances")
 
 
-def test_a_graceful_restart_in_the_middle_of_a_burst_loses_no_check_in(
-    deployment, database, residents
-):
-    public_id, secret = _open_session("Restart Noon Conference")
-    restarted = deployment.instances[0]
-    old_workers = restarted.worker_pids()
+def _burst_interrupted_by(residents, title: str, interrupt) -> tuple[str, BurstResult]:
+    """Every resident checks in to a new session through nginx; once 30 are recorded,
+    ``interrupt()`` runs while the rest are still tapping."""
+    public_id, secret = _open_session(title)
     outcome: dict = {}
 
     def run() -> None:
@@ -310,11 +314,23 @@ def test_a_graceful_restart_in_the_middle_of_a_burst_loses_no_check_in(
     thread = threading.Thread(target=run)
     thread.start()
     _until(lambda: _recorded(public_id)[0] >= 30, 120)
-    restarted.process.send_signal(signal.SIGHUP)  # new workers; the old ones finish and stop
+    interrupt()
     thread.join(timeout=300)
+    return public_id, outcome["result"]
+
+
+def test_a_graceful_restart_in_the_middle_of_a_burst_loses_no_check_in(
+    deployment, database, residents
+):
+    restarted = deployment.instances[0]
+    old_workers = restarted.worker_pids()
+
+    def restart() -> None:
+        restarted.process.send_signal(signal.SIGHUP)  # new workers; the old ones finish and stop
+
+    public_id, result = _burst_interrupted_by(residents, "Restart Noon Conference", restart)
     deployment.wait_healthy(restarted, workers=deployment.workers)
 
-    result = outcome["result"]
     assert result.errors == []  # no 5xx, no connection error: every tap answered
     assert _recorded(public_id) == (RESIDENTS, RESIDENTS, RESIDENTS)
     assert restarted.worker_pids().isdisjoint(old_workers)
@@ -357,23 +373,14 @@ def test_metrics_of_each_instance_add_up_its_workers(deployment, database, resid
 def test_stopping_and_starting_one_instance_in_the_middle_of_a_burst_loses_no_check_in(
     deployment, database, residents
 ):
-    public_id, secret = _open_session("Stop-start Noon Conference")
     stopped = deployment.instances[1]
-    outcome: dict = {}
 
-    def run() -> None:
-        outcome["result"] = burst(
-            residents, public_id, lambda: codes.current_code(secret, timeutil.now_utc()),
-            csrf=True, workers=16,
-        )  # fmt: skip
+    def stop_and_start() -> None:
+        deployment.stop_instance(stopped)  # graceful: requests in flight finish
+        deployment.start_instance(stopped)
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    _until(lambda: _recorded(public_id)[0] >= 30, 120)
-    deployment.stop_instance(stopped)  # graceful: requests in flight finish
-    deployment.start_instance(stopped)
-    thread.join(timeout=300)
-
-    result = outcome["result"]
+    public_id, result = _burst_interrupted_by(
+        residents, "Stop-start Noon Conference", stop_and_start
+    )
     assert result.errors == []
     assert _recorded(public_id) == (RESIDENTS, RESIDENTS, RESIDENTS)
