@@ -37,7 +37,7 @@ def _presenter_or_coordinator(user, session) -> bool:
         return True
     if session is None:
         return False
-    from conferences.teaching.services import holds_slot_on  # teaching sits above auth
+    from conferences.teaching.queries import holds_slot_on  # teaching sits above auth
 
     return holds_slot_on(user, session)
 

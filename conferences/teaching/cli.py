@@ -5,15 +5,14 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from conferences.extensions import db
+from conferences.teaching import reminders
 
 
 @click.command("send-reminders")
 @with_appcontext
 def send_reminders_command() -> None:
     """E-mail slot holders whose session is within the reminder window (safe to rerun)."""
-    from conferences.teaching import services
-
-    sent = services.send_reminders()
+    sent = reminders.send_reminders()
     db.session.commit()
     click.echo(f"{sent} reminder(s) sent.")
 
@@ -26,9 +25,7 @@ def nudge_unfilled_command(weeks: int) -> None:
 
     Sends at most one digest per person per ISO week.
     """
-    from conferences.teaching import services
-
-    sent = services.nudge_unfilled(weeks)
+    sent = reminders.nudge_unfilled(weeks)
     db.session.commit()
     click.echo(f"{sent} digest(s) sent.")
 

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from conferences.formutil import CreateOnceMixin, PageForm, choices
 from conferences.schedule.models import KIND_LABELS
-from conferences.teaching.services import eligibility_choices, role_choices
+from conferences.teaching.eligibility import eligibility_choices, role_choices
 
 
 class TemplateRowForm(Form):

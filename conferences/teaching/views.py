@@ -7,7 +7,6 @@ status code of the rule it broke (403 not allowed, 409 taken or too late).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,19 +20,29 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from conferences import timeutil
-from conferences.auth.policy import authorize, can, permission_required
+from conferences.auth.policy import authorize, permission_required
 from conferences.dbutil import parse_id
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices
-from conferences.people.models import Role, User, UserRole
+from conferences.people.models import User
 from conferences.program.services import claim_form_key, settle_form_key
-from conferences.schedule.models import Series, Session, SessionStatus
-from conferences.teaching import forms, services
+from conferences.schedule.models import Series, Session
+from conferences.teaching import (
+    eligibility,
+    feedback,
+    forms,
+    handover,
+    panel,
+    queries,
+    receivers,  # noqa: F401  (imported at start-up: connects teaching's schedule-signal receivers)
+    record,
+    slots,
+)
 from conferences.teaching.models import TeachingSlot
 
 bp = Blueprint("teaching", __name__, url_prefix="/teaching")
@@ -93,79 +102,18 @@ def session_link(session: Session) -> str:
         return url_for("teaching.manage_slots", public_id=session.public_id)
 
 
-@dataclass
-class PanelSlot:
-    slot: TeachingSlot
-    mine: bool
-    can_claim: bool
-    can_release: bool
-    can_request_release: bool
-    can_edit_talk: bool
-
-
-@dataclass
-class SessionPanel:
-    session: Session
-    slots: list[PanelSlot]
-    manage: bool
-    feedback: services.FeedbackSummary | None
-    feedback_refusal: str | None
-    show_feedback_link: bool
-
-
 @bp.app_template_global()
-def session_slots(session: Session) -> SessionPanel:
+def session_slots(session: Session) -> panel.SessionPanel:
     """What the session page's teaching panel shows to the signed-in person."""
-    user = current_user if current_user.is_authenticated else None
-    slots = services.slots_by_session([session.id]).get(session.id, [])
-    bookable = not session.is_cancelled and not services.is_past(session)
-    rows = []
-    for slot in slots:
-        mine = user is not None and slot.holder_id == user.id
-        release_ok = mine and bookable and services.can_release_now(slot)
-        rows.append(
-            PanelSlot(
-                slot=slot,
-                mine=mine,
-                can_claim=bool(
-                    user is not None
-                    and bookable
-                    and slot.is_open
-                    and not mine
-                    and services.is_eligible(user, slot)
-                ),
-                can_release=release_ok,
-                can_request_release=bool(
-                    mine and bookable and not release_ok and slot.release_requested_at is None
-                ),
-                can_edit_talk=bool(user is not None and can("edit_talk", slot)),
-            )
-        )
-    feedback = None
-    refusal = None
-    show_link = False
-    if session.ends_at <= timeutil.now_utc() and not session.is_cancelled and user is not None:
-        if user.is_coordinator or any(r.mine for r in rows):
-            feedback = services.feedback_summary(session, user)
-        if user.is_resident:
-            refusal = services.feedback_refusal(user, session)
-            show_link = refusal is None
-    return SessionPanel(
-        session=session,
-        slots=rows,
-        manage=user is not None and can("manage_teaching"),
-        feedback=feedback,
-        feedback_refusal=refusal,
-        show_feedback_link=show_link,
-    )
+    return panel.session_panel(session, current_user if current_user.is_authenticated else None)
 
 
 @bp.app_template_global()
 def teaching_home(user) -> dict:
     """A faculty member's home: next teaching and how many slots are open to them."""
     return {
-        "next": services.next_teaching(user, limit=3),
-        "open_count": services.open_slot_count(user),
+        "next": queries.next_teaching(user, limit=3),
+        "open_count": queries.open_slot_count(user),
     }
 
 
@@ -179,25 +127,25 @@ def open_slots():
     """Slots the signed-in person may take, filterable, with one-click sign-up."""
     series = list(db.session.scalars(select(Series).order_by(Series.title)))
     form = forms.OpenSlotsFilterForm(request.args, series=series)
-    filters = services.SlotFilters()
+    filters = queries.SlotFilters()
     if form.validate():
-        filters = services.SlotFilters(
+        filters = queries.SlotFilters(
             start_on=form.start_on.data,
             end_on=form.end_on.data,
             kind=form.kind.data or "",
             series_id=parse_id(form.series_id.data or ""),
             role=form.role.data or "",
         )
-    slots = services.open_slots(current_user, filters)
+    found = queries.open_slots(current_user, filters)
     return render_template(
         "teaching/open_slots.html",
         form=form,
-        slots=slots[:OPEN_SLOTS_SHOWN],
-        total=len(slots),
+        slots=found[:OPEN_SLOTS_SHOWN],
+        total=len(found),
         filtered=any(
             request.args.get(k) for k in ("start_on", "end_on", "kind", "series_id", "role")
         ),
-        cutoff=services.release_cutoff,
+        cutoff=handover.release_cutoff,
         now=timeutil.now_utc(),
     )
 
@@ -208,7 +156,7 @@ def claim_slot(slot_id: int):
     """Take an open slot (or one offered for swap) in one click."""
     slot = _slot(slot_id)
     try:
-        services.claim_slot(slot, current_user)
+        handover.claim_slot(slot, current_user)
     except DomainError as error:
         return _refuse(error)
     return _done(
@@ -224,7 +172,7 @@ def release_slot(slot_id: int):
     """Give a slot back, until the release cut-off."""
     slot = _slot(slot_id)
     try:
-        services.release_slot(slot, current_user)
+        handover.release_slot(slot, current_user)
     except DomainError as error:
         return _refuse(error, url_for("teaching.my_teaching"))
     return _done(f"You released the slot on {slot.session.title}.", url_for("teaching.my_teaching"))
@@ -240,7 +188,7 @@ def request_release(slot_id: int):
     form = forms.ReleaseRequestForm()
     if form.validate_on_submit():
         try:
-            services.request_release(slot, current_user, form.note.data or "")
+            handover.request_release(slot, current_user, form.note.data or "")
         except DomainError as error:
             return _refuse(error, url_for("teaching.my_teaching"))
         return _done(
@@ -248,7 +196,7 @@ def request_release(slot_id: int):
             url_for("teaching.my_teaching"),
         )
     return render_template(
-        "teaching/request_release.html", form=form, slot=slot, cutoff=services.release_cutoff
+        "teaching/request_release.html", form=form, slot=slot, cutoff=handover.release_cutoff
     )
 
 
@@ -258,7 +206,7 @@ def offer_swap(slot_id: int):
     """Show the slot as open to others; you keep it until someone takes it."""
     slot = _slot(slot_id)
     try:
-        services.offer_swap(slot, current_user)
+        handover.offer_swap(slot, current_user)
     except DomainError as error:
         return _refuse(error, url_for("teaching.my_teaching"))
     return _done(
@@ -273,7 +221,7 @@ def withdraw_swap(slot_id: int):
     """Stop offering a slot for swap."""
     slot = _slot(slot_id)
     try:
-        services.withdraw_swap(slot, current_user)
+        handover.withdraw_swap(slot, current_user)
     except DomainError as error:
         return _refuse(error, url_for("teaching.my_teaching"))
     return _done("Swap offer withdrawn; the slot stays yours.", url_for("teaching.my_teaching"))
@@ -288,7 +236,7 @@ def edit_talk(slot_id: int):
     form = forms.TalkForm(obj=slot)
     if form.validate_on_submit():
         try:
-            services.edit_talk(
+            handover.edit_talk(
                 slot,
                 current_user,
                 title=form.talk_title.data or "",
@@ -320,9 +268,9 @@ def needs_teacher():
         "teaching/needs_teacher.html",
         form=form,
         weeks=weeks,
-        slots=services.needs_teacher(weeks),
-        requests=services.pending_release_requests(),
-        cutoff=services.release_cutoff,
+        slots=queries.needs_teacher(weeks),
+        requests=queries.pending_release_requests(),
+        cutoff=handover.release_cutoff,
         now=timeutil.now_utc(),
     )
 
@@ -333,7 +281,7 @@ def assign_slot(slot_id: int):
     """Put anyone eligible in a slot (replacing the holder, who is told)."""
     slot = _slot(slot_id)
     form = forms.AssignForm()
-    people = services.eligible_users(slot)
+    people = eligibility.eligible_users(slot)
     form.user_id.choices = choices(
         [(0, "— choose a person —"), *((p.id, f"{p.name} ({p.email})") for p in people)]
     )
@@ -342,7 +290,7 @@ def assign_slot(slot_id: int):
         if person is None:
             abort(404)
         try:
-            services.assign_slot(slot, person, current_user)
+            handover.assign_slot(slot, person, current_user)
         except DomainError as error:
             return _refuse(error, url_for("teaching.needs_teacher"))
         return _done(
@@ -359,7 +307,7 @@ def unassign_slot(slot_id: int):
     slot = _slot(slot_id)
     name = slot.holder.name if slot.holder else ""
     try:
-        services.unassign_slot(slot, current_user)
+        handover.unassign_slot(slot, current_user)
     except DomainError as error:
         return _refuse(error, url_for("teaching.needs_teacher"))
     return _done(f"{name} no longer holds the slot; it is open.", url_for("teaching.needs_teacher"))
@@ -371,7 +319,7 @@ def dismiss_release_request(slot_id: int):
     """Decline a release request; the holder keeps the slot."""
     slot = _slot(slot_id)
     try:
-        services.dismiss_release_request(slot, current_user)
+        handover.dismiss_release_request(slot, current_user)
     except DomainError as error:
         return _refuse(error, url_for("teaching.needs_teacher"))
     return _done("Release request declined.", url_for("teaching.needs_teacher"))
@@ -383,17 +331,17 @@ def series_slots(series_id: int):
     """Per series: each upcoming session's slots, open or held by whom."""
     series = db.get_or_404(Series, series_id)
     show_all = request.args.get("all") == "1"
-    rows = services.series_sessions_with_slots(series, upcoming_only=not show_all)
-    open_count = sum(1 for _s, slots in rows for slot in slots if slot.is_open)
+    rows = queries.series_sessions_with_slots(series, upcoming_only=not show_all)
+    open_count = sum(1 for _s, held in rows for slot in held if slot.is_open)
     return render_template(
         "teaching/series_slots.html",
         series=series,
         rows=rows,
-        template=services.slot_template(series),
+        template=slots.slot_template(series),
         show_all=show_all,
         open_count=open_count,
         apply_form=forms.ApplyTemplateForm(),
-        labels=services.ELIGIBILITY_LABELS,
+        labels=eligibility.ELIGIBILITY_LABELS,
     )
 
 
@@ -402,7 +350,7 @@ def series_slots(series_id: int):
 def list_series():
     """Every series with its slot template, to pick one to manage."""
     series = list(db.session.scalars(select(Series).order_by(Series.title)))
-    templates = {s.id: services.slot_template(s) for s in series}
+    templates = {s.id: slots.slot_template(s) for s in series}
     return render_template("teaching/list_series.html", series=series, templates=templates)
 
 
@@ -415,18 +363,18 @@ def edit_slot_template(series_id: int):
         form = forms.SlotTemplateForm()
     else:
         current = [
-            {"role": t.role, "eligibility": t.eligibility} for t in services.slot_template(series)
+            {"role": t.role, "eligibility": t.eligibility} for t in slots.slot_template(series)
         ]
         blanks = [{"role": "", "eligibility": "faculty"}] * 3
         form = forms.SlotTemplateForm(data={"rows": current + blanks})
     if form.validate_on_submit():
         rows = [
-            services.TemplateRow(entry.form.role.data, entry.form.eligibility.data or "faculty")
+            slots.TemplateRow(entry.form.role.data, entry.form.eligibility.data or "faculty")
             for entry in form.rows
             if entry.form.role.data
         ]
         try:
-            services.set_slot_template(series, rows, current_user)
+            slots.set_slot_template(series, rows, current_user)
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
@@ -446,7 +394,7 @@ def apply_template(series_id: int):
     form = forms.ApplyTemplateForm()
     if not form.validate_on_submit():
         abort(400)
-    changed = services.apply_template(series, prune=form.prune.data)
+    changed = slots.apply_template(series, prune=form.prune.data)
     return _done(
         f"Template applied: {changed} upcoming session(s) changed.",
         url_for("teaching.series_slots", series_id=series.id),
@@ -475,7 +423,7 @@ def add_slot(public_id: str):
         flash("This slot was already added.", "info")
         return redirect(back, code=303)
     try:
-        slot = services.add_slot(session, form.role.data, form.eligibility.data, current_user)
+        slot = slots.add_slot(session, form.role.data, form.eligibility.data, current_user)
     except DomainError as error:
         return _refuse(error, back)
     settle_form_key(form.form_key.data, back)
@@ -491,7 +439,7 @@ def remove_slot(slot_id: int):
     slot = _slot(slot_id)
     session = slot.session
     try:
-        services.remove_slot(slot, current_user)
+        slots.remove_slot(slot, current_user)
     except DomainError as error:
         return _refuse(error)
     return _done("Slot removed.", url_for("teaching.manage_slots", public_id=session.public_id))
@@ -501,31 +449,7 @@ def remove_slot(slot_id: int):
 @permission_required("manage_teaching")
 def faculty():
     """Who teaches what: every faculty member with their upcoming and past counts."""
-    now = timeutil.now_utc()
-    people = list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.FACULTY.value)
-            .order_by(User.name)
-        )
-    )
-    counts = {}
-    rows = db.session.execute(
-        select(
-            TeachingSlot.holder_id,
-            func.count(TeachingSlot.id).filter(Session.starts_at > now),
-            func.count(TeachingSlot.id).filter(Session.starts_at <= now),
-        )
-        .join(Session, TeachingSlot.session_id == Session.id)
-        .where(
-            TeachingSlot.holder_id.is_not(None),
-            Session.status == SessionStatus.SCHEDULED.value,
-        )
-        .group_by(TeachingSlot.holder_id)
-    )
-    for holder_id, upcoming, past in rows:
-        counts[holder_id] = (upcoming, past)
+    people, counts = record.faculty_teaching_counts()
     return render_template("teaching/faculty.html", people=people, counts=counts)
 
 
@@ -534,22 +458,22 @@ def faculty():
 
 
 def _record_page(person: User):
-    record = services.teaching_record(person)
-    stats = services.feedback_stats(s.session_id for s in record.past)
+    person_record = record.teaching_record(person)
+    stats = feedback.feedback_stats(s.session_id for s in person_record.past)
     viewer_is_coordinator = current_user.is_coordinator
     shown = {
         sid: value
         for sid, value in stats.items()
-        if viewer_is_coordinator or value[0] >= services.FEEDBACK_ANONYMITY_THRESHOLD
+        if viewer_is_coordinator or value[0] >= feedback.FEEDBACK_ANONYMITY_THRESHOLD
     }
     return render_template(
         "teaching/record.html",
-        record=record,
+        record=person_record,
         feedback=shown,
         feedback_counts={sid: v[0] for sid, v in stats.items()},
-        threshold=services.FEEDBACK_ANONYMITY_THRESHOLD,
+        threshold=feedback.FEEDBACK_ANONYMITY_THRESHOLD,
         own=person.id == current_user.id,
-        cutoff=services.release_cutoff,
+        cutoff=handover.release_cutoff,
         now=timeutil.now_utc(),
     )
 
@@ -577,10 +501,10 @@ def export_record(user_id: int | None):
     """The teaching record as CSV (for promotion dossiers)."""
     person = current_user if user_id is None else db.get_or_404(User, user_id)
     authorize("view_teaching_record", person)
-    record = services.teaching_record(person)
+    person_record = record.teaching_record(person)
     slug = "".join(c if c.isalnum() else "-" for c in person.name.lower()).strip("-")
     return Response(
-        services.record_csv(record),
+        record.record_csv(person_record),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="teaching-record-{slug or person.id}.csv"'
@@ -599,8 +523,8 @@ def give_feedback(public_id: str):
     session = _session(public_id)
     form = forms.FeedbackForm()
     # Refuse before looking at the form: someone who may not rate learns why, not a form error.
-    reason = services.feedback_refusal(current_user, session)
-    already = reason is not None and services.has_given_feedback(current_user, session)
+    reason = feedback.feedback_refusal(current_user, session)
+    already = reason is not None and feedback.has_given_feedback(current_user, session)
     if already and request.method == "GET":
         # Opening the link again (from a reminder, the back button) is not an error.
         flash(reason, "info")
@@ -616,7 +540,7 @@ def give_feedback(public_id: str):
         )
     if form.validate_on_submit():
         try:
-            services.give_feedback(session, current_user, form.rating.data, form.comment.data or "")
+            feedback.give_feedback(session, current_user, form.rating.data, form.comment.data or "")
         except DomainError as error:
             return _refuse(error, url_for("teaching.feedback_due"))
         return _done("Thank you for your feedback.", url_for("teaching.feedback_due"))
@@ -629,5 +553,5 @@ def give_feedback(public_id: str):
 def feedback_due():
     """Sessions you attended recently and have not rated yet."""
     return render_template(
-        "teaching/feedback_due.html", sessions=services.sessions_to_rate(current_user)
+        "teaching/feedback_due.html", sessions=feedback.sessions_to_rate(current_user)
     )

@@ -204,7 +204,7 @@ def test_edit_move_cancel_keep_uid_raise_sequence(
 def test_new_presenter_reaches_the_feed(
     app_ctx, make_user, make_resident, make_session, make_slot, feed_url, fetch, changed
 ):
-    from conferences.teaching import services as teaching_services
+    from conferences.teaching.handover import assign_slot
 
     coordinator = make_user(roles=("coordinator",))
     teacher = make_user(roles=("faculty",), name="Dr Presenter")
@@ -216,7 +216,7 @@ def test_new_presenter_reaches_the_feed(
     uid = f"{session.public_id}@conferences.test"
     before = by_uid(fetch(url).data)[uid]
     assert "Dr Presenter" not in str(before["DESCRIPTION"])
-    teaching_services.assign_slot(slot, teacher, coordinator)
+    assign_slot(slot, teacher, coordinator)
     db.session.commit()
     after = by_uid(fetch(url).data)[uid]
     assert "Dr Presenter" in str(after["DESCRIPTION"])

@@ -12,7 +12,7 @@ from conferences.extensions import db
 from conferences.feeds import services
 from conferences.program.services import get_settings
 from conferences.schedule.models import Session
-from conferences.teaching import services as teaching
+from conferences.teaching.handover import edit_talk
 from conferences.teaching.models import TeachingSlot
 from tests.feeds.conftest import parse
 
@@ -308,7 +308,7 @@ def test_incremental_refresh_sees_renames_deletions_and_slot_edits(
     assert "Dr New Name" in str(event["DESCRIPTION"])
 
     clock.advance(minutes=1)
-    teaching.edit_talk(slot, teacher, title="Second title", abstract="", materials_url="")
+    edit_talk(slot, teacher, title="Second title", abstract="", materials_url="")
     db.session.commit()
     (event,) = parse(fetch(url).data).walk("VEVENT")
     assert "Second title" in str(event["DESCRIPTION"])

@@ -15,7 +15,7 @@ from conferences.feeds import services
 from conferences.people import services as people
 from conferences.people.models import Role
 from conferences.schedule import services as schedule
-from conferences.teaching import services as teaching
+from conferences.teaching.handover import offer_swap, request_release
 from tests.feeds.conftest import parse
 
 
@@ -95,8 +95,8 @@ def test_slot_bookkeeping_that_shows_nowhere_leaves_every_process_in_agreement(
     assert first.status_code == 200
 
     clock.advance(hours=2)
-    teaching.offer_swap(slot, teacher)
-    teaching.request_release(slot, teacher, "Clinic moved")
+    offer_swap(slot, teacher)
+    request_release(slot, teacher, "Clinic moved")
     db.session.commit()
     with process(app, services.FeedCaches()):  # a worker that starts now
         fresh = client.get(url)

@@ -27,7 +27,8 @@ from conferences.extensions import db
 from conferences.rotations import services as rotations
 from conferences.schedule import importer
 from conferences.schedule.holidays import add_holiday
-from conferences.teaching import services as teaching
+from conferences.teaching.handover import assign_slot
+from conferences.teaching.slots import add_slot
 from tests.fuzz.conftest import BAD_DATES, HUGE, ODD_TEXT, fuzz_settings, row_counts
 
 # Endpoints not fuzzed here, and why.
@@ -90,8 +91,8 @@ def objects(program, make_session):
         "date,start,end,title\n2026-11-20,12:00,13:00,Imported\n", "x.csv", coordinator
     )
     upcoming = make_session(on=date(2026, 11, 18), start=time(12, 0), title="Next week")
-    slot = teaching.add_slot(upcoming, "lecturer", "both", coordinator)
-    teaching.assign_slot(slot, program.faculty, coordinator)  # the holder may release, swap
+    slot = add_slot(upcoming, "lecturer", "both", coordinator)
+    assign_slot(slot, program.faculty, coordinator)  # the holder may release, swap
     claim = attendance.file_claim(past, resident, "The screen was off.")
     attendance.set_marks(past, [resident.id], "present", actor=coordinator)  # may rate it
     excusal = excusals.request_excusal(

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from conferences import timeutil
 from conferences.demo import DemoContext
 from conferences.extensions import db
-from conferences.teaching import demo, services
+from conferences.teaching import demo
 from conferences.teaching.models import Feedback, SlotTemplate, TeachingSlot
+from conferences.teaching.queries import needs_teacher
+from conferences.teaching.record import teaching_record
 
 
 def test_demo_fills_most_slots_and_leaves_some_open(
@@ -49,8 +51,8 @@ def test_demo_fills_most_slots_and_leaves_some_open(
     assert len(held) > 0.6 * len(slots)
     assert all(s.holder.is_resident for s in held if s.role == "case_presenter")
     assert all(s.holder.is_faculty for s in held if s.role in ("lecturer", "discussant"))
-    assert services.needs_teacher(weeks=3)  # some open in the coming weeks
-    record = services.teaching_record(demo_faculty)
+    assert needs_teacher(weeks=3)  # some open in the coming weeks
+    record = teaching_record(demo_faculty)
     assert len(record.past) >= 3
     assert len(record.upcoming) >= 2
     assert db.session.scalar(select(func.count()).select_from(Feedback)) > 0

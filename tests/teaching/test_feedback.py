@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from conferences.attendance.models import Attendance
 from conferences.errors import Conflict, DomainError, NotAllowed
 from conferences.extensions import db
-from conferences.teaching import services
+from conferences.teaching.feedback import feedback_summary, give_feedback, sessions_to_rate
 from conferences.teaching.models import Feedback
 
 PAST = date(2026, 11, 2)
@@ -33,15 +33,15 @@ def test_only_attending_residents_rate_once(clock, make_resident, past_session, 
     attend(past_session, present)
     attend(past_session, late, "late")
     attend(past_session, absent, "absent")
-    services.give_feedback(past_session, present, 5, "Great")
-    services.give_feedback(past_session, late, 4)
+    give_feedback(past_session, present, 5, "Great")
+    give_feedback(past_session, late, 4)
     for person in (absent, stranger):
         with pytest.raises(NotAllowed):
-            services.give_feedback(past_session, person, 3)
+            give_feedback(past_session, person, 3)
     with pytest.raises(Conflict):
-        services.give_feedback(past_session, present, 1)
+        give_feedback(past_session, present, 1)
     with pytest.raises(DomainError):
-        services.give_feedback(past_session, late, 6)
+        give_feedback(past_session, late, 6)
     assert db.session.query(Feedback).count() == 2
 
 
@@ -50,7 +50,7 @@ def test_not_before_the_session_is_over(clock, make_resident, make_session):
     upcoming = make_session(on=date(2026, 11, 5))
     attend(upcoming, resident)
     with pytest.raises(NotAllowed, match="once it is over"):
-        services.give_feedback(upcoming, resident, 5)
+        give_feedback(upcoming, resident, 5)
 
 
 def test_database_enforces_one_feedback_per_resident(clock, make_resident, past_session):
@@ -71,16 +71,16 @@ def test_presenters_see_aggregates_only_from_three_responses(
     residents = [make_resident() for _ in range(3)]
     for person in residents:
         attend(past_session, person)
-    services.give_feedback(past_session, residents[0], 5, "Clear")
-    services.give_feedback(past_session, residents[1], 3, "Too fast")
+    give_feedback(past_session, residents[0], 5, "Clear")
+    give_feedback(past_session, residents[1], 3, "Too fast")
 
-    hidden = services.feedback_summary(past_session, faculty)
+    hidden = feedback_summary(past_session, faculty)
     assert not hidden.visible
     assert hidden.average is None
     assert hidden.distribution == {}
     assert hidden.responses == []
-    assert not services.feedback_summary(past_session, other_faculty).visible
-    everything = services.feedback_summary(past_session, coordinator)
+    assert not feedback_summary(past_session, other_faculty).visible
+    everything = feedback_summary(past_session, coordinator)
     assert everything.visible
     assert everything.detailed
     assert [(f.rating, name) for f, name in everything.responses] == [
@@ -88,15 +88,15 @@ def test_presenters_see_aggregates_only_from_three_responses(
         (3, residents[1].name),
     ]
 
-    services.give_feedback(past_session, residents[2], 4)
-    shown = services.feedback_summary(past_session, faculty)
+    give_feedback(past_session, residents[2], 4)
+    shown = feedback_summary(past_session, faculty)
     assert shown.visible
     assert not shown.detailed
     assert shown.count == 3
     assert shown.average == 4.0
     assert shown.distribution == {5: 1, 4: 1, 3: 1, 2: 0, 1: 0}
     assert shown.responses == []
-    assert not services.feedback_summary(past_session, other_faculty).visible
+    assert not feedback_summary(past_session, other_faculty).visible
 
 
 def test_sessions_to_rate(clock, make_resident, past_session, make_session):
@@ -104,6 +104,6 @@ def test_sessions_to_rate(clock, make_resident, past_session, make_session):
     attend(past_session, resident)
     other = make_session(on=PAST)
     attend(other, resident, "absent")
-    assert [s.id for s in services.sessions_to_rate(resident)] == [past_session.id]
-    services.give_feedback(past_session, resident, 4)
-    assert services.sessions_to_rate(resident) == []
+    assert [s.id for s in sessions_to_rate(resident)] == [past_session.id]
+    give_feedback(past_session, resident, 4)
+    assert sessions_to_rate(resident) == []

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date, time
 
-from conferences.teaching import services
+from conferences.teaching.record import record_csv, teaching_record
 
 
 def test_totals_by_academic_year_and_kind(clock, faculty, other_faculty, make_session, make_slot):
@@ -24,7 +24,7 @@ def test_totals_by_academic_year_and_kind(clock, faculty, other_faculty, make_se
     make_slot(session=cancelled, holder=faculty)
     make_slot(session=s3, role="discussant", holder=other_faculty)
 
-    record = services.teaching_record(faculty)
+    record = teaching_record(faculty)
     assert [s.session.id for s in record.upcoming] == [s4.id]
     assert [s.session.id for s in record.past] == [s3.id, s2.id, s2.id, s1.id]
     assert record.sessions_taught == 3
@@ -45,7 +45,7 @@ def test_totals_by_academic_year_and_kind(clock, faculty, other_faculty, make_se
 def test_csv_export_rows_and_formula_safety(clock, faculty, make_session, make_slot):
     session = make_session(on=date(2026, 10, 5), start=time(12, 0), minutes=60, title="=cmd()")
     make_slot(session=session, holder=faculty, talk_title="Anemia")
-    rows = list(csv.DictReader(io.StringIO(services.record_csv(services.teaching_record(faculty)))))
+    rows = list(csv.DictReader(io.StringIO(record_csv(teaching_record(faculty)))))
     assert rows == [
         {
             "academic_year": "2026–27",

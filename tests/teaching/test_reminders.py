@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from conferences.extensions import db
 from conferences.notifications.models import OutboxMessage
-from conferences.teaching import services
+from conferences.teaching.handover import assign_slot
+from conferences.teaching.reminders import nudge_unfilled, send_reminders
 
 
 def messages() -> list[OutboxMessage]:
@@ -37,33 +38,33 @@ def test_send_reminders_is_idempotent(
 
     # Later the same day: still nothing new.
     clock.advance(hours=6)
-    assert services.send_reminders() == 0
+    assert send_reminders() == 0
 
 
 def test_moved_session_and_new_holder_get_fresh_reminders(
     clock, faculty, other_faculty, make_session, make_slot, coordinator
 ):
     slot = make_slot(session=make_session(on=date(2026, 11, 6)), holder=faculty)
-    assert services.send_reminders() == 1
+    assert send_reminders() == 1
     # The session moves by an hour: the reminder names the new time.
     slot.session.starts_at = slot.session.starts_at.replace(hour=slot.session.starts_at.hour + 1)
     slot.session.ends_at = slot.session.ends_at.replace(hour=slot.session.ends_at.hour + 1)
     db.session.flush()
-    assert services.send_reminders() == 1
-    services.assign_slot(slot, other_faculty, coordinator)
-    assert services.send_reminders() == 1
-    assert services.send_reminders() == 0
+    assert send_reminders() == 1
+    assign_slot(slot, other_faculty, coordinator)
+    assert send_reminders() == 1
+    assert send_reminders() == 0
 
 
 def test_reminder_window_follows_clock(clock, faculty, make_session, make_slot):
     make_slot(session=make_session(on=date(2026, 11, 12)), holder=faculty)
-    assert services.send_reminders() == 0
+    assert send_reminders() == 0
     clock.set(datetime(2026, 11, 10, 4, 0, tzinfo=UTC))  # 23:00 on the 9th, local
-    assert services.send_reminders() == 0
+    assert send_reminders() == 0
     clock.set(datetime(2026, 11, 10, 6, 0, tzinfo=UTC))  # 01:00 on the 10th: 2 days ahead
-    assert services.send_reminders() == 1
+    assert send_reminders() == 1
     clock.set(datetime(2026, 11, 11, 9, 0, tzinfo=UTC))
-    assert services.send_reminders() == 0
+    assert send_reminders() == 0
 
 
 def test_nudge_digest_once_per_week(
@@ -92,12 +93,12 @@ def test_nudge_digest_once_per_week(
 
     # Same ISO week: nothing new. Next week: a fresh digest.
     clock.advance(days=2)
-    assert services.nudge_unfilled() == 0
+    assert nudge_unfilled() == 0
     clock.set(datetime(2026, 11, 9, 14, 0, tzinfo=UTC))
-    assert services.nudge_unfilled() > 0
+    assert nudge_unfilled() > 0
 
 
 def test_nudge_sends_nothing_when_everything_is_filled(clock, faculty, make_session, make_slot):
     make_slot(session=make_session(on=date(2026, 11, 9)), holder=faculty)
-    assert services.nudge_unfilled() == 0
+    assert nudge_unfilled() == 0
     assert messages() == []

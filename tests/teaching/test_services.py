@@ -13,8 +13,34 @@ from conferences.notifications.models import OutboxMessage
 from conferences.program import services as program
 from conferences.schedule.models import SessionStatus
 from conferences.schedule.signals import session_changed, sessions_created
-from conferences.teaching import services
+from conferences.teaching.handover import (
+    assign_slot,
+    claim_slot,
+    edit_talk,
+    offer_swap,
+    release_cutoff,
+    release_slot,
+    request_release,
+    unassign_slot,
+    withdraw_swap,
+)
 from conferences.teaching.models import SlotTemplate, TeachingSlot
+from conferences.teaching.queries import (
+    SlotFilters,
+    holds_slot_on,
+    needs_teacher,
+    open_slot_count,
+    open_slots,
+    pending_release_requests,
+    slots_by_session,
+)
+from conferences.teaching.slots import (
+    TemplateRow,
+    apply_template,
+    ensure_slots_for_sessions,
+    remove_slot,
+    set_slot_template,
+)
 
 SESSION_DAY = date(2026, 11, 30)  # clock default is 2026-11-04; cut-off 2026-11-23 noon
 
@@ -51,11 +77,11 @@ def test_eligibility_by_role(clock, make_user, make_slot, roles, eligibility, al
     person = make_user(roles=roles)
     slot = make_slot(eligibility=eligibility)
     if allowed:
-        services.claim_slot(slot, person)
+        claim_slot(slot, person)
         assert reload(slot).holder_id == person.id
     else:
         with pytest.raises(NotAllowed):
-            services.claim_slot(slot, person)
+            claim_slot(slot, person)
         assert reload(slot).holder_id is None
         assert outbox() == []
 
@@ -64,7 +90,7 @@ def test_claim_sets_holder_touches_session_and_mails_claimant(clock, faculty, ma
     slot = make_slot()
     session = slot.session
     revision, counter = session.revision, program.counter_value()
-    services.claim_slot(slot, faculty)
+    claim_slot(slot, faculty)
     slot = reload(slot)
     assert slot.holder_id == faculty.id
     assert slot.claimed_at == clock.at
@@ -81,7 +107,7 @@ def test_cannot_claim_on_cancelled_or_past_session(clock, faculty, make_session,
     for session in (cancelled, past):
         slot = make_slot(session=session)
         with pytest.raises(Conflict):
-            services.claim_slot(slot, faculty)
+            claim_slot(slot, faculty)
         assert reload(slot).holder_id is None
     assert outbox() == []
 
@@ -89,9 +115,9 @@ def test_cannot_claim_on_cancelled_or_past_session(clock, faculty, make_session,
 def test_cannot_claim_a_taken_slot(clock, faculty, other_faculty, make_slot):
     slot = make_slot(holder=other_faculty)
     with pytest.raises(Conflict, match="already taken"):
-        services.claim_slot(slot, faculty)
+        claim_slot(slot, faculty)
     with pytest.raises(Conflict, match="already hold"):
-        services.claim_slot(slot, other_faculty)
+        claim_slot(slot, other_faculty)
     assert reload(slot).holder_id == other_faculty.id
 
 
@@ -108,7 +134,7 @@ def test_losing_the_update_is_a_conflict_even_if_the_read_looked_open(
     )
     assert slot.holder_id is None  # the in-memory object still looks open
     with pytest.raises(Conflict, match="Someone else took"):
-        services.claim_slot(slot, faculty)
+        claim_slot(slot, faculty)
     assert reload(slot).holder_id == other_faculty.id
 
 
@@ -119,7 +145,7 @@ def test_release_allowed_until_cutoff(clock, faculty, coordinator, make_slot):
     slot = make_slot(holder=faculty, talk_title="Sepsis")
     # Cut-off: 7 days before 2026-11-30 12:00 EST = 2026-11-23 17:00 UTC.
     clock.set(datetime(2026, 11, 23, 16, 59, tzinfo=UTC))
-    services.release_slot(slot, faculty)
+    release_slot(slot, faculty)
     slot = reload(slot)
     assert slot.holder_id is None
     assert slot.talk_title == ""
@@ -131,7 +157,7 @@ def test_release_after_cutoff_is_refused_and_changes_nothing(clock, faculty, mak
     slot = make_slot(holder=faculty)
     clock.set(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
     with pytest.raises(Conflict, match="cut-off"):
-        services.release_slot(slot, faculty)
+        release_slot(slot, faculty)
     assert reload(slot).holder_id == faculty.id
     assert outbox() == []
 
@@ -140,16 +166,16 @@ def test_cutoff_follows_the_program_setting(clock, faculty, make_slot):
     program.get_settings().release_cutoff_days = 30
     slot = make_slot(holder=faculty)
     with pytest.raises(Conflict):
-        services.release_slot(slot, faculty)
+        release_slot(slot, faculty)
     program.get_settings().release_cutoff_days = 7
-    services.release_slot(slot, faculty)
+    release_slot(slot, faculty)
     assert reload(slot).holder_id is None
 
 
 def test_only_the_holder_releases(clock, faculty, other_faculty, make_slot):
     slot = make_slot(holder=faculty)
     with pytest.raises(NotAllowed):
-        services.release_slot(slot, other_faculty)
+        release_slot(slot, other_faculty)
     assert reload(slot).holder_id == faculty.id
 
 
@@ -158,15 +184,15 @@ def test_request_release_only_after_cutoff_and_coordinator_sees_it(
 ):
     slot = make_slot(holder=faculty)
     with pytest.raises(DomainError, match="release this slot yourself"):
-        services.request_release(slot, faculty, "sick")
+        request_release(slot, faculty, "sick")
     clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
-    services.request_release(slot, faculty, "Family emergency")
-    assert [s.id for s in services.pending_release_requests()] == [slot.id]
+    request_release(slot, faculty, "Family emergency")
+    assert [s.id for s in pending_release_requests()] == [slot.id]
     [message] = outbox(coordinator)
     assert "Family emergency" in message.body
     assert reload(slot).holder_id == faculty.id  # kept until a coordinator acts
     with pytest.raises(Conflict):
-        services.request_release(slot, faculty, "again")
+        request_release(slot, faculty, "again")
 
 
 # --- swap ------------------------------------------------------------------------------
@@ -174,11 +200,11 @@ def test_request_release_only_after_cutoff_and_coordinator_sees_it(
 
 def test_swap_keeps_holder_until_taken_then_taker_holds(clock, faculty, other_faculty, make_slot):
     slot = make_slot(holder=faculty, talk_title="Old talk")
-    services.offer_swap(slot, faculty)
+    offer_swap(slot, faculty)
     assert reload(slot).holder_id == faculty.id
-    assert [s.id for s in services.open_slots(other_faculty)] == [slot.id]
-    assert services.open_slots(faculty) == []  # not offered to oneself
-    services.claim_slot(reload(slot), other_faculty)
+    assert [s.id for s in open_slots(other_faculty)] == [slot.id]
+    assert open_slots(faculty) == []  # not offered to oneself
+    claim_slot(reload(slot), other_faculty)
     slot = reload(slot)
     assert slot.holder_id == other_faculty.id
     assert not slot.swap_offered
@@ -189,7 +215,7 @@ def test_swap_keeps_holder_until_taken_then_taker_holds(clock, faculty, other_fa
 def test_swap_claim_checks_the_previous_holder(clock, faculty, other_faculty, make_user, make_slot):
     third = make_user(roles=("faculty",))
     slot = make_slot(holder=faculty)
-    services.offer_swap(slot, faculty)
+    offer_swap(slot, faculty)
     stale = reload(slot)
     # Meanwhile, someone else took it over and offered it again.
     db.session.execute(
@@ -199,17 +225,17 @@ def test_swap_claim_checks_the_previous_holder(clock, faculty, other_faculty, ma
         .execution_options(synchronize_session=False)
     )
     with pytest.raises(Conflict):
-        services.claim_slot(stale, other_faculty)
+        claim_slot(stale, other_faculty)
     assert reload(slot).holder_id == third.id
 
 
 def test_withdraw_swap(clock, faculty, other_faculty, make_slot):
     slot = make_slot(holder=faculty)
-    services.offer_swap(slot, faculty)
-    services.withdraw_swap(slot, faculty)
-    assert services.open_slots(other_faculty) == []
+    offer_swap(slot, faculty)
+    withdraw_swap(slot, faculty)
+    assert open_slots(other_faculty) == []
     with pytest.raises(NotAllowed):
-        services.offer_swap(slot, other_faculty)
+        offer_swap(slot, other_faculty)
 
 
 # --- talk details ---------------------------------------------------------------------
@@ -220,24 +246,22 @@ def test_edit_talk_by_holder_and_coordinator_only(
 ):
     slot = make_slot(holder=faculty)
     revision = slot.session.revision
-    services.edit_talk(
+    edit_talk(
         slot, faculty, title="Hyponatremia", abstract="Salt.", materials_url="https://x.test/s"
     )
     assert reload(slot).talk_title == "Hyponatremia"
     assert reload(slot).session.revision == revision + 1
     with pytest.raises(NotAllowed):
-        services.edit_talk(slot, other_faculty, title="Hijack", abstract="", materials_url="")
+        edit_talk(slot, other_faculty, title="Hijack", abstract="", materials_url="")
     assert reload(slot).talk_title == "Hyponatremia"
-    services.edit_talk(slot, coordinator, title="Hyponatremia II", abstract="", materials_url="")
+    edit_talk(slot, coordinator, title="Hyponatremia II", abstract="", materials_url="")
     assert reload(slot).talk_title == "Hyponatremia II"
 
 
 def test_edit_talk_rejects_non_web_links(clock, faculty, make_slot):
     slot = make_slot(holder=faculty)
     with pytest.raises(DomainError) as error:
-        services.edit_talk(
-            slot, faculty, title="T", abstract="", materials_url="javascript:alert(1)"
-        )
+        edit_talk(slot, faculty, title="T", abstract="", materials_url="javascript:alert(1)")
     assert error.value.field == "materials_url"
     assert reload(slot).talk_title == ""
 
@@ -248,12 +272,12 @@ def test_edit_talk_rejects_non_web_links(clock, faculty, make_slot):
 def test_assign_and_unassign(clock, faculty, other_faculty, coordinator, resident, make_slot):
     slot = make_slot(holder=faculty)
     with pytest.raises(NotAllowed):
-        services.assign_slot(slot, resident, coordinator)
-    services.assign_slot(slot, other_faculty, coordinator)
+        assign_slot(slot, resident, coordinator)
+    assign_slot(slot, other_faculty, coordinator)
     assert reload(slot).holder_id == other_faculty.id
     assert any("assigned" in m.subject for m in outbox(other_faculty))
     assert any("released from teaching" in m.subject for m in outbox(faculty))
-    services.unassign_slot(reload(slot), coordinator)
+    unassign_slot(reload(slot), coordinator)
     assert reload(slot).holder_id is None
     assert len(outbox(other_faculty)) == 2
 
@@ -263,18 +287,18 @@ def test_coordinator_can_assign_after_cutoff_but_not_on_cancelled(
 ):
     clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
     slot = make_slot()
-    services.assign_slot(slot, faculty, coordinator)
+    assign_slot(slot, faculty, coordinator)
     assert reload(slot).holder_id == faculty.id
     cancelled = make_slot(session=make_session(on=SESSION_DAY, status="cancelled"))
     with pytest.raises(Conflict):
-        services.assign_slot(cancelled, faculty, coordinator)
+        assign_slot(cancelled, faculty, coordinator)
 
 
 def test_removing_a_held_slot_notifies_the_holder(clock, faculty, coordinator, make_slot):
     slot = make_slot(holder=faculty)
     session = slot.session
     revision = session.revision
-    services.remove_slot(slot, coordinator)
+    remove_slot(slot, coordinator)
     assert db.session.get(TeachingSlot, slot.id) is None
     assert session.revision == revision + 1
     [message] = outbox(faculty)
@@ -286,8 +310,8 @@ def test_needs_teacher_soonest_first_within_weeks(clock, faculty, make_session, 
     sooner = make_slot(session=make_session(on=date(2026, 11, 9)))
     make_slot(session=make_session(on=date(2026, 11, 10)), holder=faculty)  # filled
     make_slot(session=make_session(on=date(2027, 1, 10)))  # too far
-    assert [s.id for s in services.needs_teacher(weeks=4)] == [sooner.id, later.id]
-    assert [s.id for s in services.needs_teacher(weeks=1)] == [sooner.id]
+    assert [s.id for s in needs_teacher(weeks=4)] == [sooner.id, later.id]
+    assert [s.id for s in needs_teacher(weeks=1)] == [sooner.id]
 
 
 def test_open_slots_filters(clock, faculty, make_series, make_session, make_slot):
@@ -301,15 +325,15 @@ def test_open_slots_filters(clock, faculty, make_series, make_session, make_slot
         eligibility="both",
     )
     make_slot(session=make_session(on=date(2026, 11, 12)), eligibility="resident")
-    everything = services.open_slots(faculty)
+    everything = open_slots(faculty)
     assert [s.id for s in everything] == [noon.id, jc.id]
-    f = services.SlotFilters
-    assert [s.id for s in services.open_slots(faculty, f(kind="journal_club"))] == [jc.id]
-    assert [s.id for s in services.open_slots(faculty, f(series_id=series.id))] == [noon.id]
-    assert [s.id for s in services.open_slots(faculty, f(role="journal_club_presenter"))] == [jc.id]
+    f = SlotFilters
+    assert [s.id for s in open_slots(faculty, f(kind="journal_club"))] == [jc.id]
+    assert [s.id for s in open_slots(faculty, f(series_id=series.id))] == [noon.id]
+    assert [s.id for s in open_slots(faculty, f(role="journal_club_presenter"))] == [jc.id]
     window = f(start_on=date(2026, 11, 15), end_on=date(2026, 11, 20))
-    assert [s.id for s in services.open_slots(faculty, window)] == [jc.id]
-    assert services.open_slot_count(faculty) == 2
+    assert [s.id for s in open_slots(faculty, window)] == [jc.id]
+    assert open_slot_count(faculty) == 2
 
 
 # --- templates -------------------------------------------------------------------------
@@ -324,13 +348,13 @@ def test_apply_template_adds_missing_slots_to_upcoming_sessions_only(
     bare = make_session(on=date(2026, 11, 11), series_id=series.id)
     make_slot(session=held, role="lecturer", holder=faculty)
     extra = make_slot(session=held, role="other")
-    services.set_slot_template(
+    set_slot_template(
         series,
-        [services.TemplateRow("lecturer"), services.TemplateRow("discussant", "both")],
+        [TemplateRow("lecturer"), TemplateRow("discussant", "both")],
         coordinator,
     )
-    assert services.apply_template(series) == 2
-    slots = services.slots_by_session([past.id, held.id, bare.id])
+    assert apply_template(series) == 2
+    slots = slots_by_session([past.id, held.id, bare.id])
     assert past.id not in slots
     assert sorted(s.role for s in slots[held.id]) == ["discussant", "lecturer", "other"]
     assert [(s.role, s.eligibility) for s in slots[bare.id]] == [
@@ -338,28 +362,28 @@ def test_apply_template_adds_missing_slots_to_upcoming_sessions_only(
         ("discussant", "both"),
     ]
     # Applying again changes nothing; pruning removes only the open, untemplated slot.
-    assert services.apply_template(series) == 0
-    assert services.apply_template(series, prune=True) == 1
+    assert apply_template(series) == 0
+    assert apply_template(series, prune=True) == 1
     assert db.session.get(TeachingSlot, extra.id) is None
-    lecturer = [s for s in services.slots_by_session([held.id])[held.id] if s.role == "lecturer"]
+    lecturer = [s for s in slots_by_session([held.id])[held.id] if s.role == "lecturer"]
     assert lecturer[0].holder_id == faculty.id
 
 
 def test_template_rejects_unknown_roles(app_ctx, coordinator, make_series):
     series = make_series()
     with pytest.raises(DomainError):
-        services.set_slot_template(series, [services.TemplateRow("juggler")], coordinator)
+        set_slot_template(series, [TemplateRow("juggler")], coordinator)
     assert db.session.scalars(select(SlotTemplate)).all() == []
 
 
 def test_created_sessions_get_their_template_slots(clock, coordinator, make_series, make_session):
     series = make_series()
-    services.set_slot_template(series, [services.TemplateRow("moderator")], coordinator)
+    set_slot_template(series, [TemplateRow("moderator")], coordinator)
     session = make_session(on=date(2026, 12, 1), series_id=series.id)
     sessions_created.send(None, sessions=[session], actor=coordinator)
-    assert [s.role for s in services.slots_by_session([session.id])[session.id]] == ["moderator"]
+    assert [s.role for s in slots_by_session([session.id])[session.id]] == ["moderator"]
     # A second signal (or ensure call) does not duplicate them.
-    assert services.ensure_slots_for_sessions([session]) == 0
+    assert ensure_slots_for_sessions([session]) == 0
 
 
 @pytest.mark.parametrize(("change", "subject"), [("moved", "moved"), ("cancelled", "cancelled")])
@@ -391,7 +415,7 @@ def test_slots_by_session_is_one_query(clock, make_user, make_session, make_slot
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        result = services.slots_by_session(ids)
+        result = slots_by_session(ids)
         names = [slot.holder.name for slots in result.values() for slot in slots if slot.holder]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
@@ -401,13 +425,13 @@ def test_slots_by_session_is_one_query(clock, make_user, make_session, make_slot
 
 def test_holds_slot_on(clock, faculty, other_faculty, make_slot):
     slot = make_slot(holder=faculty)
-    assert services.holds_slot_on(faculty, slot.session)
-    assert not services.holds_slot_on(other_faculty, slot.session)
+    assert holds_slot_on(faculty, slot.session)
+    assert not holds_slot_on(other_faculty, slot.session)
 
 
 def test_time_of_session_is_local(clock, make_session):
     session = make_session(on=SESSION_DAY, start=time(12, 0))
-    assert services.release_cutoff(session) == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    assert release_cutoff(session) == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
 def test_generating_a_series_gives_every_session_its_template_slots(
@@ -416,9 +440,9 @@ def test_generating_a_series_gives_every_session_its_template_slots(
     from conferences.schedule import services as schedule_services
 
     series = make_series(starts_on=date(2026, 11, 9), ends_on=date(2026, 11, 20))
-    services.set_slot_template(series, [services.TemplateRow("lecturer")], coordinator)
+    set_slot_template(series, [TemplateRow("lecturer")], coordinator)
     result = schedule_services.generate_sessions(series, coordinator)
     ids = [s.id for s in series.sessions]
     assert len(ids) == result.created_count > 0
-    slots = services.slots_by_session(ids)
+    slots = slots_by_session(ids)
     assert all([slot.role for slot in slots[i]] == ["lecturer"] for i in ids)
