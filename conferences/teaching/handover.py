@@ -60,8 +60,9 @@ def _bookable(session: Session) -> None:
         raise Conflict("This session has already started; its slots can no longer be taken.")
 
 
-def _hand_over(slot: TeachingSlot, holder_id: int, still_as_read) -> bool:
-    """Give ``slot`` to ``holder_id`` in one conditional UPDATE, with a fresh talk.
+def _hand_over(slot: TeachingSlot, holder_id: int | None, still_as_read) -> bool:
+    """Give ``slot`` to ``holder_id`` (None: to nobody) in one conditional UPDATE, with a
+    fresh talk.
 
     ``still_as_read`` restates what the caller saw (open, or held by someone); the database
     applies the change only if that is still true, so of two racing requests one wins.
@@ -72,7 +73,7 @@ def _hand_over(slot: TeachingSlot, holder_id: int, still_as_read) -> bool:
         .where(TeachingSlot.id == slot.id, still_as_read)
         .values(
             holder_id=holder_id,
-            claimed_at=now,
+            claimed_at=None if holder_id is None else now,
             swap_offered=False,
             release_requested_at=None,
             release_request_note="",
@@ -164,29 +165,12 @@ def release_slot(slot: TeachingSlot, actor) -> None:
 
 def _vacate(slot: TeachingSlot, *, expected_holder: int | None) -> None:
     """Empty the slot, provided it is still held by ``expected_holder``."""
-    now = timeutil.now_utc()
     condition = (
         TeachingSlot.holder_id.is_(None)
         if expected_holder is None
         else TeachingSlot.holder_id == expected_holder
     )
-    result = db.session.execute(
-        update(TeachingSlot)
-        .where(TeachingSlot.id == slot.id, condition)
-        .values(
-            holder_id=None,
-            claimed_at=None,
-            swap_offered=False,
-            release_requested_at=None,
-            release_request_note="",
-            talk_title="",
-            abstract="",
-            materials_url="",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _hand_over(slot, None, condition):
         raise Conflict("This slot changed a moment ago. Reload the page and try again.")
     db.session.refresh(slot)
     touch_session(slot.session)

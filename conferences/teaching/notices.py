@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select, true
-
 from conferences import timeutil
 from conferences.config import public_url
-from conferences.extensions import db
 from conferences.notifications import services as mail
-from conferences.people.models import Role, User, UserRole
+from conferences.people.models import Role, User
 from conferences.schedule.models import Session
+from conferences.teaching.eligibility import users_with_roles
 
 
 def session_url(session: Session) -> str:
@@ -24,18 +22,7 @@ def describe(session: Session) -> str:
 
 def coordinators() -> list[User]:
     """Active program coordinators (they get the program's teaching notices)."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.active == true(),
-                exists().where(
-                    UserRole.user_id == User.id, UserRole.role == Role.COORDINATOR.value
-                ),
-            )
-            .order_by(User.name)
-        )
-    )
+    return users_with_roles([Role.COORDINATOR])
 
 
 def notify_coordinators(subject: str, body: str, *, skip: User | None = None) -> None:

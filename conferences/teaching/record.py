@@ -156,7 +156,7 @@ def faculty_teaching_counts() -> tuple[list[User], dict[int, tuple[int, int]]]:
             .order_by(User.name)
         )
     )
-    counts = {}
+    counts: dict[int, tuple[int, int]] = {}
     rows = db.session.execute(
         select(
             TeachingSlot.holder_id,
