@@ -18,7 +18,7 @@ from conferences.teaching.slots import ensure_slots_for_sessions
 
 
 def _on_session_changed(session, change: str = "", actor=None, **_extra) -> None:
-    """Give new sessions their template's slots; tell holders when a session moves or ends."""
+    """Tell holders when their session moves, is cancelled, restored or deleted."""
     if change not in ("moved", "cancelled", "restored", "deleted") or session.id is None:
         return
     holders = db.session.scalars(
