@@ -119,8 +119,9 @@ def full_year_subscriber() -> tuple[str, int, list[int]]:
     their feed if the demo schedule is thinner than a full year."""
     from sqlalchemy import select
 
+    from conferences import timeutil
     from conferences.extensions import db
-    from conferences.feeds import services
+    from conferences.feeds.subscriptions import feed_token
     from conferences.people.models import Role, User
 
     resident = db.session.scalar(select(User).where(User.email == "resident@demo.test"))
@@ -129,11 +130,11 @@ def full_year_subscriber() -> tuple[str, int, list[int]]:
     if resident is None:
         log("no resident in the demo data: adding one")
         resident = User(email="bench-resident@example.test", name="Bench Resident")
-        resident.start_year = services.timeutil.current_academic_year()
+        resident.start_year = timeutil.current_academic_year()
         resident.set_roles({Role.RESIDENT})
         db.session.add(resident)
         db.session.flush()
-    token = services.feed_token(resident)
+    token = feed_token(resident)
     db.session.commit()
     count = len(feed_events(resident))
     if count < TARGET_EVENTS - 25:
@@ -145,12 +146,13 @@ def full_year_subscriber() -> tuple[str, int, list[int]]:
 
 
 def feed_events(user) -> list:
-    from conferences.feeds import services
+    from conferences.feeds.subscriptions import followed_series_ids
+    from conferences.feeds.window import feed_window, select_for_user, window_events
     from conferences.program.services import counter_value
 
-    first, last = services.feed_window()
-    events = services.window_events(first, last, counter_value())
-    return services.select_for_user(user, events, services.followed_series_ids(user.id))
+    first, last = feed_window()
+    events = window_events(first, last, counter_value())
+    return select_for_user(user, events, followed_series_ids(user.id))
 
 
 def add_sessions_for_everyone(missing: int) -> None:
@@ -159,12 +161,12 @@ def add_sessions_for_everyone(missing: int) -> None:
 
     from conferences import timeutil
     from conferences.extensions import db
-    from conferences.feeds import services
+    from conferences.feeds.window import feed_window
     from conferences.program.services import bump_counter
     from conferences.schedule.models import Session
 
     log(f"demo schedule is thin: adding {missing} bench sessions")
-    first, last = services.feed_window()
+    first, last = feed_window()
     day, added = first, 0
     while added < missing and day <= last:
         if day.weekday() < 5:
@@ -192,15 +194,17 @@ def add_sessions_for_everyone(missing: int) -> None:
 def time_cold_renders(token: str, rounds: int = 5) -> list[float]:
     """Everything from the token to the gzip bytes, with every cache empty."""
     from conferences.extensions import db
-    from conferences.feeds import ical, services
+    from conferences.feeds import ical
+    from conferences.feeds.caches import caches
+    from conferences.feeds.serving import personal_feed
 
     timings = []
     for _ in range(rounds):
-        services.caches().clear()
+        caches().clear()
         ical._envelope.cache_clear()
         ical.build_timezone.cache_clear()
         started = time.perf_counter()
-        result = services.personal_feed(token)
+        result = personal_feed(token)
         timings.append((time.perf_counter() - started) * 1000)
         assert result is not None
         db.session.rollback()
@@ -210,14 +214,16 @@ def time_cold_renders(token: str, rounds: int = 5) -> list[float]:
 def time_icalendar_alone(session_ids: list[int], rounds: int = 3) -> list[float]:
     """The feed's events and envelope as one icalendar ``Calendar``, serialised by
     ``to_ical()``: what building the feed with icalendar alone costs on this machine."""
-    from conferences.feeds import ical, services
+    from conferences.feeds import ical
+    from conferences.feeds.serving import calendar_header, event_options
+    from conferences.feeds.window import feed_window, window_events
     from conferences.program.services import counter_value
 
-    first, last = services.feed_window()
+    first, last = feed_window()
     wanted = set(session_ids)
-    events = [e for e in services.window_events(first, last, counter_value()) if e.id in wanted]
-    options = services.event_options()
-    header = services.calendar_header("Reference", "")
+    events = [e for e in window_events(first, last, counter_value()) if e.id in wanted]
+    options = event_options()
+    header = calendar_header("Reference", "")
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
@@ -233,11 +239,12 @@ def time_rerenders(token: str, session_ids: list[int], rounds: int = 5) -> list[
     """Change one session in the feed (as the schedule does), then render again."""
     from conferences import timeutil
     from conferences.extensions import db
-    from conferences.feeds import services
+    from conferences.feeds.caches import caches
+    from conferences.feeds.serving import personal_feed
     from conferences.program.services import bump_counter
     from conferences.schedule.models import Session
 
-    result = services.personal_feed(token)
+    result = personal_feed(token)
     db.session.commit()
     assert result is not None
     timings = []
@@ -248,12 +255,12 @@ def time_rerenders(token: str, session_ids: list[int], rounds: int = 5) -> list[
         session.updated_at = timeutil.now_utc()
         bump_counter()
         db.session.commit()
-        misses = services.caches().events.misses
+        misses = caches().events.misses
         started = time.perf_counter()
-        result = services.personal_feed(token)
+        result = personal_feed(token)
         timings.append((time.perf_counter() - started) * 1000)
         db.session.commit()
-        rebuilt = services.caches().events.misses - misses
+        rebuilt = caches().events.misses - misses
         if rebuilt != 1:
             raise RuntimeError(f"re-render rebuilt {rebuilt} events instead of 1")
     return timings

@@ -72,7 +72,7 @@ def build_institution(residents: int, faculty: int, rooms: int) -> dict:
 
     from conferences import timeutil
     from conferences.extensions import db
-    from conferences.feeds.services import feed_window
+    from conferences.feeds.window import feed_window
     from conferences.people.models import Firm, Role, User, UserRole
     from conferences.program.services import bump_counter, get_settings
     from conferences.schedule.models import Session
@@ -395,12 +395,12 @@ def _poll_round(deployment, script: Path, table: Path, seconds: int):
 
 def feed_polling(deployment, app, institution) -> list[tuple[str, str]]:
     from conferences.extensions import db
-    from conferences.feeds import services as feeds
+    from conferences.feeds.subscriptions import feed_token
     from conferences.people.models import User
 
     with app.app_context():
         users = db.session.query(User).filter(User.id.in_(institution["resident_ids"])).all()
-        paths = [f"/feeds/{feeds.feed_token(user)}.ics" for user in users]
+        paths = [f"/feeds/{feed_token(user)}.ics" for user in users]
         db.session.commit()
         db.session.remove()
     time.sleep(1.1)  # every worker re-reads the subscriptions (FEED_COUNTER_TTL_SECONDS)

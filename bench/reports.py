@@ -121,7 +121,9 @@ def _count_queries(engine) -> Iterator[list[int]]:
 
 def _measure(app, backend: str) -> list[tuple[str, str]]:
     from conferences.extensions import db
-    from conferences.reports import exports, services
+    from conferences.reports import exports
+    from conferences.reports.filters import Filters
+    from conferences.reports.overview import overview, resident_table
 
     results: list[tuple[str, str]] = []
     with app.app_context():
@@ -129,15 +131,15 @@ def _measure(app, backend: str) -> list[tuple[str, str]]:
         # Measure as a request would run: a fresh session, not one holding the demo's objects.
         db.session.remove()
         gc.collect()
-        filters = services.Filters.default()
-        services.overview(filters)  # warm-up (settings row, statement caches)
+        filters = Filters.default()
+        overview(filters)  # warm-up (settings row, statement caches)
         db.session.expire_all()
         timings = []
         for _ in range(3):
             db.session.expire_all()
             with _count_queries(db.engine) as queries:
                 started = time.perf_counter()
-                view = services.overview(filters)
+                view = overview(filters)
                 timings.append(time.perf_counter() - started)
         best = min(timings)
         held = view.held_sessions
@@ -151,8 +153,8 @@ def _measure(app, backend: str) -> list[tuple[str, str]]:
             )
         )
         started = time.perf_counter()
-        view = services.overview(filters)
-        body = exports.to_xlsx([services.resident_table(view)])
+        view = overview(filters)
+        body = exports.to_xlsx([resident_table(view)])
         export_s = time.perf_counter() - started
         results.append(
             (

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from werkzeug.http import http_date, parse_accept_header, parse_etags
 
 from conferences import timeutil
-from conferences.feeds.services import FeedResult
+from conferences.feeds.caches import FeedResult
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 PRIVATE_CACHE = "private, max-age=300"

@@ -4,7 +4,7 @@ Calendar clients poll every personal feed all day, and almost every poll finds t
 content: a 304, or the same cached bytes. Flask's request machinery (cookie session,
 sign-in, rate limiter, CSRF, URL routing, hooks) costs more than the answer itself.
 This WSGI middleware answers a ``GET``/``HEAD /feeds/<token>.ics`` when
-``services.personal_feed_from_memory`` can, with the same ``answers.answer_request`` and
+``serving.personal_feed_from_memory`` can, with the same ``answers.answer_request`` and
 security headers as the view, and hands everything else (first polls, changed content,
 unknown tokens, hourly fetch stamps, database reads) to the Flask app unchanged.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from conferences.feeds import services
+from conferences.feeds import serving
 from conferences.feeds.answers import PRIVATE_CACHE, answer_request
 from conferences.metrics import FEED_ANSWERS, ROUTE_KEY
 from conferences.security import SECURITY_HEADERS, transport_headers
@@ -60,7 +60,7 @@ class FeedFastPath:
         token = personal_feed_token(environ)
         if token is not None:
             with self.app.app_context():
-                result = services.personal_feed_from_memory(token)
+                result = serving.personal_feed_from_memory(token)
             if result is not None:
                 answer = answer_request(result, environ, PRIVATE_CACHE)
                 environ[ROUTE_KEY] = ROUTE

@@ -21,8 +21,9 @@ from werkzeug.wrappers import Response
 from conferences.auth.policy import permission_required
 from conferences.config import public_url
 from conferences.extensions import db, limiter
-from conferences.feeds import services
+from conferences.feeds import serving, subscriptions
 from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, answer_request
+from conferences.feeds.caches import FeedResult
 from conferences.feeds.forms import ALARM_LABELS, AlarmForm, FollowForm, ResetTokenForm
 from conferences.metrics import FEED_ANSWERS
 from conferences.schedule.models import Series
@@ -72,7 +73,7 @@ def _not_found() -> Response:
 
 def feed_response(
     kind: str,
-    result: services.FeedResult | None,
+    result: FeedResult | None,
     cache_control: str,
     filename: str | None = None,
 ) -> Response:
@@ -92,7 +93,7 @@ def feed_response(
 @cookieless
 def personal_feed(token: str):
     """A person's private feed; the token is the only credential."""
-    result = services.personal_feed(token)
+    result = serving.personal_feed(token)
     if result is not None and result.wrote:
         db.session.commit()
     return feed_response("personal", result, PRIVATE_CACHE)
@@ -102,7 +103,7 @@ def personal_feed(token: str):
 @cookieless
 def series_feed(slug: str):
     """The feed of a public series; other series do not exist here."""
-    return feed_response("series", services.series_feed(slug), PUBLIC_CACHE)
+    return feed_response("series", serving.series_feed(slug), PUBLIC_CACHE)
 
 
 @bp.get("/sessions/<public_id>.ics")
@@ -110,16 +111,16 @@ def session_ics(public_id: str):
     """One session as a calendar file ("Add to calendar"). A session of a public series is
     for anyone; any other needs sign-in or the person's feed token (``?token=``): it may
     show a video link. Anyone else is told it does not exist."""
-    public = services.session_is_public(public_id)
+    public = serving.session_is_public(public_id)
     if public is None:
         return _not_found()
     if not public:
         token = request.args.get("token", "")
         signed_in = current_user.is_authenticated  # read before the cookie session goes
-        if not signed_in and not (token and services.token_is_active(token)):
+        if not signed_in and not (token and subscriptions.token_is_active(token)):
             return _not_found()
     _drop_cookie_session()
-    result = services.session_feed(public_id)
+    result = serving.session_feed(public_id)
     return feed_response(
         "session", result, PUBLIC_CACHE if public else PRIVATE_CACHE, filename="session.ics"
     )
@@ -145,11 +146,11 @@ def my_calendar():
 
     Reads only: the address is created by a POST ("Create my address"), never by opening
     the page (a crawler or a link preview must not create one)."""
-    token = services.current_token(current_user)
-    sub = services.find_subscription(current_user)
+    token = subscriptions.current_token(current_user)
+    sub = subscriptions.find_subscription(current_user)
     alarm = sub.alarm_minutes if sub is not None else None
     url = personal_feed_url(token) if token else None
-    followed = services.followed_series_ids(current_user.id)
+    followed = subscriptions.followed_series_ids(current_user.id)
     return render_template(
         "feeds/my_calendar.html",
         feed_url=url,
@@ -161,7 +162,7 @@ def my_calendar():
         alarm_label=ALARM_LABELS[str(alarm or "")],
         reset_form=ResetTokenForm(),
         follow_form=FollowForm(),
-        series_list=services.followable_series(),
+        series_list=subscriptions.followable_series(),
         followed=followed,
         refresh_minutes=current_app.config["FEED_REFRESH_MINUTES"],
         last_fetched_at=sub.last_fetched_at if sub is not None else None,
@@ -173,7 +174,7 @@ def my_calendar():
 def create_address():
     """Create the person's private feed address (or renew one that no longer works)."""
     if ResetTokenForm().validate_on_submit():
-        services.feed_token(current_user)
+        subscriptions.feed_token(current_user)
         db.session.commit()
     return redirect(url_for("feeds.my_calendar"), 303)
 
@@ -184,7 +185,7 @@ def set_alarm():
     """Save the reminder choice for every event in the feed."""
     form = AlarmForm()
     if form.validate_on_submit():
-        services.set_alarm(current_user, form.minutes)
+        subscriptions.set_alarm(current_user, form.minutes)
         db.session.commit()
         flash("Reminder saved. Calendars pick it up on their next refresh.", "success")
     else:
@@ -198,7 +199,7 @@ def reset_token():
     """Issue a new address; the old one stops working at once."""
     form = ResetTokenForm()
     if form.validate_on_submit():
-        services.reset_token(current_user)
+        subscriptions.reset_token(current_user)
         db.session.commit()
         flash(
             "Your feed has a new address. The old one no longer works: subscribe again "
@@ -214,7 +215,7 @@ def follow_series(series_id: int):
     """Add a series' sessions to my feed."""
     series = db.get_or_404(Series, series_id)
     if FollowForm().validate_on_submit():
-        services.follow_series(current_user, series)
+        subscriptions.follow_series(current_user, series)
         db.session.commit()
         flash(f"{series.title} is now in your feed.", "success")
     return redirect(url_for("feeds.my_calendar") + "#series", 303)
@@ -226,7 +227,7 @@ def unfollow_series(series_id: int):
     """Remove a followed series from my feed."""
     series = db.get_or_404(Series, series_id)
     if FollowForm().validate_on_submit():
-        services.unfollow_series(current_user, series)
+        subscriptions.unfollow_series(current_user, series)
         db.session.commit()
         flash(f"{series.title} is no longer followed.", "success")
     return redirect(url_for("feeds.my_calendar") + "#series", 303)

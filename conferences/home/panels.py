@@ -30,7 +30,7 @@ def resident_context(user) -> dict:
     """This year's rate against the threshold, what it takes to reach it, the current block."""
     from conferences import timeutil
     from conferences.attendance.excusals import excusals_of
-    from conferences.reports.services import outlook
+    from conferences.reports.resident import outlook
     from conferences.rotations.services import current_block
 
     return {

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from conferences.extensions import db
-from conferences.reports import services
+from conferences.reports.digest import send_attendance_digest
 
 cli = AppGroup("reports", help="Attendance report commands.")
 
@@ -17,7 +17,7 @@ def at_risk_digest() -> None:
 
     Safe to run more often than weekly: each coordinator gets one digest per ISO week.
     """
-    result = services.send_attendance_digest()
+    result = send_attendance_digest()
     db.session.commit()
     note = "" if result.sent else " (already sent this week, or no coordinators)"
     click.echo(

@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from conferences.attendance.rules import format_percent
-from conferences.reports.services import Table
+from conferences.reports.tables import Table
 
 # Cells a spreadsheet would run as a formula are prefixed with a quote.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

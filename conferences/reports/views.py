@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -20,8 +22,29 @@ from conferences.attendance.compression import compressed
 from conferences.auth.policy import authorize, permission_required
 from conferences.extensions import db
 from conferences.people.models import User
-from conferences.reports import charts, exports, services
+from conferences.reports import charts, exports
+from conferences.reports.coverage import UNTAGGED, coverage_table
+from conferences.reports.filters import (
+    FilterReading,
+    Filters,
+    firm_choices,
+    read_filters,
+    series_choices,
+)
 from conferences.reports.forms import ReportFilterForm
+from conferences.reports.overview import (
+    Overview,
+    below_table,
+    class_table,
+    firm_table,
+    month_table,
+    resident_table,
+    series_table,
+)
+from conferences.reports.overview import overview as program_overview
+from conferences.reports.resident import excusal_table, group_by_month, resident_report
+from conferences.reports.sessions import session_detail_table, session_table
+from conferences.reports.tables import Table, percent
 from conferences.schedule.models import Session
 
 bp = Blueprint("reports", __name__)
@@ -33,7 +56,7 @@ FORMATS = ("csv", "xlsx")
 
 @bp.app_template_filter("rate_percent")
 def rate_percent(value) -> str:
-    return services.percent(value)
+    return percent(value)
 
 
 @bp.app_template_global("below_threshold")
@@ -42,34 +65,32 @@ def below_threshold(value, threshold) -> bool:
     return threshold is not None and rules.below_threshold(value, threshold)
 
 
-def _reading() -> services.FilterReading:
+def _reading() -> FilterReading:
     """This request's filters, read once (kept on the request: ``g`` can outlive it)."""
     reading = request.environ.get("conferences.report_filters")
     if reading is None:
-        reading = request.environ["conferences.report_filters"] = services.read_filters(
-            request.args
-        )
+        reading = request.environ["conferences.report_filters"] = read_filters(request.args)
         for problem in reading.problems:  # said once, at the top of the page
             flash(problem, "warning")
     return reading
 
 
-def _filters() -> services.Filters:
+def _filters() -> Filters:
     return _reading().filters
 
 
-def _export_filters() -> services.Filters:
+def _export_filters() -> Filters:
     """A download with filters that cannot be read is refused (400) rather than holding
     other data than was asked for."""
-    reading = services.read_filters(request.args)
+    reading = read_filters(request.args)
     if reading.problems:
         abort(400, " ".join(reading.problems))
     return reading.filters
 
 
-def _filter_form(filters: services.Filters) -> ReportFilterForm:
+def _filter_form(filters: Filters) -> ReportFilterForm:
     form = ReportFilterForm(formdata=None)
-    form.fill(filters, services.firm_choices(), services.series_choices())
+    form.fill(filters, firm_choices(), series_choices())
     return form
 
 
@@ -81,7 +102,7 @@ def _session_link(session) -> str:
     return url_for("reports.session_detail", public_id=session.public_id)
 
 
-def _bars(table: services.Table, detail_keys=("attended", "expected")) -> list[charts.Bar]:
+def _bars(table: Table, detail_keys=("attended", "expected")) -> list[charts.Bar]:
     keys = [c.key for c in table.columns]
     bars = []
     for row in table.rows:
@@ -91,13 +112,13 @@ def _bars(table: services.Table, detail_keys=("attended", "expected")) -> list[c
     return bars
 
 
-def _overview_tables(view: services.Overview) -> dict[str, services.Table]:
+def _overview_tables(view: Overview) -> dict[str, Table]:
     return {
-        "classes": services.class_table(view),
-        "firms": services.firm_table(view),
-        "series": services.series_table(view),
-        "months": services.month_table(view),
-        "below": services.below_table(view, _resident_link),
+        "classes": class_table(view),
+        "firms": firm_table(view),
+        "series": series_table(view),
+        "months": month_table(view),
+        "below": below_table(view, _resident_link),
     }
 
 
@@ -106,7 +127,7 @@ def _overview_tables(view: services.Overview) -> dict[str, services.Table]:
 def overview():
     """Program overview: rates by class, firm, series and month; residents below threshold."""
     filters = _filters()
-    view = services.overview(filters)
+    view = program_overview(filters)
     tables = _overview_tables(view)
     threshold = view.threshold
     chart_svgs = {
@@ -129,44 +150,35 @@ def overview():
     )
 
 
-@bp.get("/reports/residents")
-@permission_required("view_reports")
-def residents():
-    """Every resident's expected, attended and excused counts, and rate."""
+def _table_page(title: str, name: str, table_of: Callable[..., Table], link: Callable[..., str]):
+    """One overview table, ``table_of(view, link)``, on a page of its own with the filters."""
     filters = _filters()
-    view = services.overview(filters)
-    table = services.resident_table(view, _resident_link)
+    view = program_overview(filters)
     return compressed(
         render_template(
             "reports/table_page.html",
-            title="Residents",
-            name="residents",
-            table=table,
+            title=title,
+            name=name,
+            table=table_of(view, link),
             filters=filters,
             form=_filter_form(filters),
             threshold=view.threshold,
         )
     )
+
+
+@bp.get("/reports/residents")
+@permission_required("view_reports")
+def residents():
+    """Every resident's expected, attended and excused counts, and rate."""
+    return _table_page("Residents", "residents", resident_table, _resident_link)
 
 
 @bp.get("/reports/sessions")
 @permission_required("view_reports")
 def sessions():
     """Every session in the range, with audience, excused, expected, attended and visitors."""
-    filters = _filters()
-    view = services.overview(filters)
-    table = services.session_table(view, _session_link)
-    return compressed(
-        render_template(
-            "reports/table_page.html",
-            title="Sessions",
-            name="sessions",
-            table=table,
-            filters=filters,
-            form=_filter_form(filters),
-            threshold=view.threshold,
-        )
-    )
+    return _table_page("Sessions", "sessions", session_table, _session_link)
 
 
 @bp.get("/reports/coverage")
@@ -174,10 +186,8 @@ def sessions():
 def coverage():
     """Hours per curriculum topic against target shares."""
     filters = _filters()
-    table = services.coverage_table(filters)
-    rows = [
-        (row[0], row[2], row[3]) for row in table.rows if row[0] != services.UNTAGGED and row[3]
-    ]
+    table = coverage_table(filters)
+    rows = [(row[0], row[2], row[3]) for row in table.rows if row[0] != UNTAGGED and row[3]]
     chart = charts.share_chart("Share of teaching hours per topic against target", rows)
     return render_template(
         "reports/coverage.html",
@@ -196,13 +206,13 @@ def export(name: str, fmt: str):
         abort(404)
     filters = _export_filters()
     if name == "coverage":
-        tables = [services.coverage_table(filters)]
+        tables = [coverage_table(filters)]
     else:
-        view = services.overview(filters)
+        view = program_overview(filters)
         if name == "residents":
-            tables = [services.resident_table(view)]
+            tables = [resident_table(view)]
         elif name == "sessions":
-            tables = [services.session_table(view)]
+            tables = [session_table(view)]
         elif name == "overview":
             tables = list(_overview_tables(view).values())
         else:
@@ -212,7 +222,7 @@ def export(name: str, fmt: str):
     return _download(tables, f"{name}-{filters.start_on}-{filters.end_on}", fmt, filters)
 
 
-def _download(tables, stem: str, fmt: str, filters: services.Filters | None = None) -> Response:
+def _download(tables, stem: str, fmt: str, filters: Filters | None = None) -> Response:
     if fmt == "csv":
         body, mimetype = exports.to_csv(tables[0]), exports.CSV_MIMETYPE
     else:
@@ -246,7 +256,7 @@ def _session_page(public_id: str | None, own: bool) -> str | None:
 
 def _render_resident(resident: User, *, own: bool):
     filters = _filters()
-    report = services.resident_report(resident, filters)
+    report = resident_report(resident, filters)
     report.table.links = [_session_page(public_id, own) for public_id in report.table.links]
     return compressed(
         render_template(
@@ -255,8 +265,8 @@ def _render_resident(resident: User, *, own: bool):
             resident=resident,
             filters=filters,
             own=own,
-            months=services.group_by_month(report.table, timeutil.local_today()),
-            excusal_table=services.excusal_table(report),
+            months=group_by_month(report.table, timeutil.local_today()),
+            excusal_table=excusal_table(report),
             form=_filter_form(filters),
         )
     )
@@ -285,8 +295,8 @@ def _resident_export(resident: User, name: str, fmt: str):
     if fmt not in FORMATS or name not in ("detail", "excusals"):
         abort(404)
     filters = _export_filters()
-    report = services.resident_report(resident, filters)
-    table = report.table if name == "detail" else services.excusal_table(report)
+    report = resident_report(resident, filters)
+    table = report.table if name == "detail" else excusal_table(report)
     stem = f"attendance-{resident.email.split('@')[0]}-{name}-{filters.start_on}-{filters.end_on}"
     caption_filters = filters
     return _download([table], stem, fmt, caption_filters)
@@ -325,7 +335,7 @@ def _session_or_404(public_id: str) -> Session:
 def session_detail(public_id: str):
     """Who was expected, excused, present and visiting at one session."""
     session = _session_or_404(public_id)
-    table = services.session_detail_table(session)
+    table = session_detail_table(session)
     counts: dict[str, int] = {}
     status_index = [c.key for c in table.columns].index("status")
     for row in table.rows:
@@ -348,6 +358,6 @@ def export_session(public_id: str, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     session = _session_or_404(public_id)
-    table = services.session_detail_table(session)
+    table = session_detail_table(session)
     day = timeutil.local_date(session.starts_at)
     return _download([table], f"session-{day}-{session.public_id[:8]}", fmt)

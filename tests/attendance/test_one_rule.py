@@ -17,7 +17,10 @@ from conferences.attendance.models import Attendance
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import Firm
-from conferences.reports import services as reports
+from conferences.reports.filters import Filters
+from conferences.reports.overview import overview
+from conferences.reports.resident import resident_report
+from conferences.reports.sessions import session_detail_table, session_table
 from tests.attendance.conftest import SESSION_DAY, STARTS_AT, code_at
 from tests.reports.agreement import check_everywhere
 
@@ -101,21 +104,21 @@ def test_roster_live_count_and_reports_agree_on_a_rotation_excused_resident_mark
         on_wards.id: "present",
     }
     assert services.live_count(session) == 2
-    view = reports.overview(reports.Filters(*OCTOBER))
+    view = overview(Filters(*OCTOBER))
     row = dict(
         zip(
-            [c.key for c in reports.session_table(view).columns],
-            reports.session_table(view).rows[0],
+            [c.key for c in session_table(view).columns],
+            session_table(view).rows[0],
             strict=True,
         )
     )
     assert (row["expected"], row["attended"], row["excused"]) == (2, 2, 0)  # was (1, 1, 1)
-    detail = reports.session_detail_table(session)
+    detail = session_detail_table(session)
     assert {r[0]: r[5] for r in detail.rows} == {
         on_icu.name: "Attended",
         on_wards.name: "Attended",
     }
-    own = reports.resident_report(on_icu, reports.Filters(*OCTOBER))
+    own = resident_report(on_icu, Filters(*OCTOBER))
     assert (own.expected, own.attended, own.excused) == (1, 1, 0)
     check_everywhere(*OCTOBER)
 
@@ -140,8 +143,8 @@ def test_filtered_session_report_counts_only_people_outside_the_audience_as_visi
     _mark(interns, senior, "present")
 
     def visitors(**filters) -> list[int]:
-        view = reports.overview(reports.Filters(*OCTOBER, **filters))
-        return reports.session_table(view).column("visitors")
+        view = overview(Filters(*OCTOBER, **filters))
+        return session_table(view).column("visitors")
 
     assert visitors() == [0, 1]
     assert visitors(firm_id=red.id) == [0, 1]  # was [3, 4]: the blues counted as visitors
@@ -307,8 +310,8 @@ def test_a_back_dated_session_is_expected_of_no_one_until_attendance_is_recorded
     assert _totals(resident) == (1, 1, 0)  # was (4, 1, 0): 25 % from a new series
     assert rules.resident_status(backdated[0], resident).status == rules.Status.NOT_COUNTED
     assert rules.expected_resident_ids(backdated[0]) == set()
-    view = reports.overview(reports.Filters(*OCTOBER))
-    assert reports.session_table(view).column("counted") == [
+    view = overview(Filters(*OCTOBER))
+    assert session_table(view).column("counted") == [
         "yes",
         "not recorded",
         "not recorded",

@@ -15,7 +15,8 @@ import icalendar
 import pytest
 
 from conferences.extensions import db
-from conferences.feeds import services
+from conferences.feeds.caches import caches
+from conferences.feeds.subscriptions import feed_token
 from conferences.schedule import services as schedule
 
 ICAL_JS = Path(__file__).parent / "vendor" / "icaljs" / "ical.min.js"
@@ -56,7 +57,7 @@ def feed(app, clock, monkeypatch, make_resident, make_user, make_session) -> byt
     """A resident's feed with noon sessions around both changes, one moved, one cancelled."""
     monkeypatch.setitem(app.config, "FEED_COUNTER_TTL_SECONDS", 0)
     with app.app_context():
-        services.caches().clear()
+        caches().clear()
         coordinator = make_user(roles=("coordinator",))
         resident = make_resident(pgy=1)
         for day in NOON_UTC_HOUR:
@@ -66,7 +67,7 @@ def feed(app, clock, monkeypatch, make_resident, make_user, make_session) -> byt
         db.session.commit()
         schedule.move_session(moved, date(2027, 3, 16), time(13), time(14), coordinator)
         schedule.cancel_session(cancelled, "Snow day", coordinator)
-        token = services.feed_token(resident)
+        token = feed_token(resident)
         db.session.commit()
     response = app.test_client().get(f"/feeds/{token}.ics")
     assert response.status_code == 200

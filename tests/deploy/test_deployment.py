@@ -28,7 +28,7 @@ from conferences import create_app, timeutil
 from conferences.attendance import checkin as codes
 from conferences.attendance.models import Attendance, AttendanceChange
 from conferences.extensions import db
-from conferences.feeds import services as feeds
+from conferences.feeds.subscriptions import feed_token
 from conferences.people.models import Role, User, UserRole
 from conferences.program.services import bump_counter
 from conferences.schedule.models import Session
@@ -204,7 +204,7 @@ def test_a_schedule_change_on_one_instance_reaches_the_other_instance_feeds(depl
     db.session.add(session)
     db.session.flush()
     bump_counter()
-    path = f"/feeds/{feeds.feed_token(resident)}.ics"
+    path = f"/feeds/{feed_token(resident)}.ics"
     db.session.commit()
     answers = _everywhere(deployment, path, time.monotonic())  # every worker knows it now
     assert {a.status for a in answers} == {200}

@@ -12,7 +12,8 @@ import recurring_ical_events
 from sqlalchemy import event
 
 from conferences.extensions import db
-from conferences.feeds import services
+from conferences.feeds.caches import caches
+from conferences.feeds.subscriptions import feed_token
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def _fresh_feed_caches(request) -> Iterator[None]:
         return
     app = request.getfixturevalue("app")
     with app.app_context():
-        services.caches().clear()
+        caches().clear()
     app.config["FEED_COUNTER_TTL_SECONDS"] = 0
     yield
     app.config["FEED_COUNTER_TTL_SECONDS"] = 1.0
@@ -58,7 +59,7 @@ def feed_url(app_ctx):
     """``feed_url(user)``: the path of the user's personal feed (committed)."""
 
     def make(user) -> str:
-        token = services.feed_token(user)
+        token = feed_token(user)
         db.session.commit()
         return f"/feeds/{token}.ics"
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from conferences.feeds import services
+from conferences.feeds.caches import BODIES_SHARE, RENDERINGS_SHARE, FeedCaches, caches
 from conferences.feeds.lru import LRU
 from conferences.metrics import CACHE_EVENTS
 
@@ -64,8 +64,8 @@ def test_hits_and_misses_are_counted():
 def small_caches(app):
     """This test's process keeps at most 48 KB in its feed caches."""
     with app.app_context():
-        original = services.caches()
-        app.extensions["feeds"] = services.FeedCaches(max_bytes=48 * 1024)
+        original = caches()
+        app.extensions["feeds"] = FeedCaches(max_bytes=48 * 1024)
         yield app.extensions["feeds"]
         app.extensions["feeds"] = original
 
@@ -85,8 +85,8 @@ def test_polling_many_distinct_feeds_stays_under_the_byte_bound(
     assert all(answer.status_code == 200 for answer in first.values())
     assert len({answer.headers["ETag"] for answer in first.values()}) == len(urls)  # distinct
     assert small_caches.renderings.evictions > 0
-    assert small_caches.renderings.bytes <= bound * services.RENDERINGS_SHARE
-    assert small_caches.bodies.bytes <= bound * services.BODIES_SHARE
+    assert small_caches.renderings.bytes <= bound * RENDERINGS_SHARE
+    assert small_caches.bodies.bytes <= bound * BODIES_SHARE
     assert small_caches.renderings.bytes + small_caches.bodies.bytes <= bound
 
     # Evicted renderings are freed (the per-address memo holds weak references only) ...

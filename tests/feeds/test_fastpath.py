@@ -10,9 +10,9 @@ from flask import request_started
 from sqlalchemy import select
 
 from conferences.extensions import db
-from conferences.feeds import services
 from conferences.feeds.fastpath import personal_feed_token
 from conferences.feeds.models import FeedSubscription
+from conferences.feeds.subscriptions import reset_token
 
 from .conftest import parse
 
@@ -129,7 +129,7 @@ def test_unknown_and_reset_tokens_go_to_the_view_and_get_404(
         assert client.get("/feeds/not-a-token.ics").status_code == 404
     assert seen == ["/feeds/not-a-token.ics"]
 
-    services.reset_token(resident)
+    reset_token(resident)
     db.session.commit()
     with through_flask() as seen:
         assert client.get(url).status_code == 404

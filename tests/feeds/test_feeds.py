@@ -9,8 +9,15 @@ import pytest
 
 from conferences import timeutil
 from conferences.extensions import db
-from conferences.feeds import services
 from conferences.feeds.models import FeedSubscription
+from conferences.feeds.subscriptions import (
+    derive_token,
+    follow_series,
+    hash_token,
+    reset_token,
+    set_alarm,
+    unfollow_series,
+)
 from conferences.schedule import services as schedule_services
 from tests.feeds.conftest import by_uid, events_between, parse, utc
 
@@ -105,8 +112,8 @@ def test_faculty_gets_what_they_teach_and_follow_coordinator_what_they_follow(
     }
     assert parse(fetch(feed_url(coordinator)).data).walk("VEVENT") == []
 
-    services.follow_series(teacher, grand_rounds)
-    services.follow_series(coordinator, grand_rounds)
+    follow_series(teacher, grand_rounds)
+    follow_series(coordinator, grand_rounds)
     db.session.commit()
     teacher_uids = set(by_uid(fetch(feed_url(teacher)).data))
     coordinator_uids = set(by_uid(fetch(feed_url(coordinator)).data))
@@ -117,7 +124,7 @@ def test_faculty_gets_what_they_teach_and_follow_coordinator_what_they_follow(
     assert coordinator_uids == {f"{followed.public_id}@conferences.test"}
     assert f"{other.public_id}@conferences.test" not in teacher_uids
 
-    services.unfollow_series(coordinator, grand_rounds)
+    unfollow_series(coordinator, grand_rounds)
     db.session.commit()
     assert parse(fetch(feed_url(coordinator)).data).walk("VEVENT") == []
 
@@ -248,14 +255,14 @@ def test_alarm_choice(app_ctx, make_resident, make_session, feed_url, fetch, cha
     url = feed_url(resident)
     (event,) = parse(fetch(url).data).walk("VEVENT")
     assert not event.walk("VALARM")
-    services.set_alarm(resident, 15)
+    set_alarm(resident, 15)
     db.session.commit()
     (event,) = parse(fetch(url).data).walk("VEVENT")
     (alarm,) = event.walk("VALARM")
     assert alarm["TRIGGER"].dt == timedelta(minutes=-15)
     assert str(alarm["ACTION"]) == "DISPLAY"
     with pytest.raises(Exception, match="reminder"):
-        services.set_alarm(resident, 45)
+        set_alarm(resident, 45)
 
 
 def test_public_series_feed(app_ctx, make_series, make_session, fetch, changed):
@@ -309,13 +316,13 @@ def test_token_is_random_hashed_and_reset_kills_the_old_address(
     token = old.removeprefix("/feeds/").removesuffix(".ics")
     assert len(token) >= 43  # 256 bits, URL-safe base64
     sub = db.session.get(FeedSubscription, resident.id)
-    assert sub.token_hash == services.hash_token(token)
+    assert sub.token_hash == hash_token(token)
     assert token not in (sub.token_hash, sub.token_salt)
     # Shown again on a later visit: the same address.
     assert feed_url(resident) == old
     assert fetch(old).status_code == 200
 
-    services.reset_token(resident)
+    reset_token(resident)
     db.session.commit()
     new = feed_url(resident)
     assert new != old
@@ -334,7 +341,7 @@ def test_unknown_other_and_deactivated_tokens_404(
     url = feed_url(resident)
     assert fetch("/feeds/not-a-token.ics").status_code == 404
     # A token computed for someone with a different salt is not theirs.
-    forged = services.derive_token(other.id, "guessed-salt")
+    forged = derive_token(other.id, "guessed-salt")
     assert fetch(f"/feeds/{forged}.ics").status_code == 404
     assert fetch(url).status_code == 200
     people_services.set_active(admin, resident, False)

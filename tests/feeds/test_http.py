@@ -9,7 +9,8 @@ from werkzeug.http import http_date, parse_date
 
 from conferences import timeutil
 from conferences.extensions import db
-from conferences.feeds import services
+from conferences.feeds.caches import caches
+from conferences.feeds.subscriptions import reset_token
 from conferences.program.services import get_settings
 from conferences.schedule.models import Session
 from conferences.teaching.handover import edit_talk
@@ -190,9 +191,9 @@ def test_residents_with_the_same_sessions_share_one_rendering(
     first = fetch(feed_url(a))
     second = fetch(feed_url(b))
     assert first.data == second.data
-    assert services.caches().renders == 1
+    assert caches().renders == 1
     fetch(feed_url(c))
-    assert services.caches().renders == 2
+    assert caches().renders == 2
 
 
 def test_rerender_after_one_change_rebuilds_one_event(
@@ -203,7 +204,7 @@ def test_rerender_after_one_change_rebuilds_one_event(
     changed()
     url = feed_url(resident)
     fetch(url)
-    assert services.caches().events.misses == 30
+    assert caches().events.misses == 30
     clock.advance(minutes=1)
     sessions[7].title = "Changed"
     sessions[7].revision += 1
@@ -211,7 +212,7 @@ def test_rerender_after_one_change_rebuilds_one_event(
     changed()
     titles = [str(e["SUMMARY"]) for e in parse(fetch(url).data).walk("VEVENT")]
     assert "Lecture: Changed" in titles
-    assert services.caches().events.misses == 31
+    assert caches().events.misses == 31
 
 
 def _add_sessions(count: int, teacher) -> None:
@@ -234,7 +235,7 @@ def _add_sessions(count: int, teacher) -> None:
 
 
 def _cold_fetch_queries(count_queries, fetch, url) -> tuple[int, int]:
-    services.caches().clear()
+    caches().clear()
     with count_queries() as counter:
         response = fetch(url)
     assert response.status_code == 200
@@ -282,7 +283,7 @@ def test_cached_answers_read_nothing_within_the_counter_ttl(
         assert fetch(url).status_code == 200
     assert counter.count == 0
     # A reset made in this process kills the old address at once.
-    services.reset_token(resident)
+    reset_token(resident)
     db.session.commit()
     assert fetch(url).status_code == 404
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import date, time
 
 from conferences.extensions import db
-from conferences.feeds import services
+from conferences.feeds.caches import FeedCaches
 from conferences.people import services as people
 from conferences.people.models import Role
 from conferences.schedule import services as schedule
@@ -74,7 +74,7 @@ def test_renaming_a_series_without_touching_its_sessions_renames_its_feed(
 
 
 @contextmanager
-def process(app, caches: services.FeedCaches):
+def process(app, caches: FeedCaches):
     """Serve the next requests from another process's caches."""
     mine = app.extensions["feeds"]
     app.extensions["feeds"] = caches
@@ -98,7 +98,7 @@ def test_slot_bookkeeping_that_shows_nowhere_leaves_every_process_in_agreement(
     offer_swap(slot, teacher)
     request_release(slot, teacher, "Clinic moved")
     db.session.commit()
-    with process(app, services.FeedCaches()):  # a worker that starts now
+    with process(app, FeedCaches()):  # a worker that starts now
         fresh = client.get(url)
     again = client.get(url)
     for answer in (fresh, again):
@@ -109,7 +109,7 @@ def test_slot_bookkeeping_that_shows_nowhere_leaves_every_process_in_agreement(
     clock.advance(hours=1)
     schedule.move_session(slot.session, date(2026, 11, 6), time(13), time(14), teacher)
     db.session.commit()
-    with process(app, services.FeedCaches()):
+    with process(app, FeedCaches()):
         fresh = client.get(url)
     moved = client.get(url)
     assert moved.data == fresh.data != first.data  # a real change moves both processes alike

@@ -7,8 +7,14 @@ import re
 import pytest
 
 from conferences.extensions import db
-from conferences.feeds import services
 from conferences.feeds.models import FeedSubscription, SeriesFollow
+from conferences.feeds.subscriptions import (
+    SecretKeyMismatch,
+    current_token,
+    feed_token,
+    followed_series_ids,
+    get_subscription,
+)
 
 
 def feed_path(html: str) -> str:
@@ -78,7 +84,7 @@ def test_reset_needs_the_csrf_token(app_ctx, make_resident, client, auth, csrf_e
         "/login",
         data={"email": resident.email, "password": "correct-horse-battery", "csrf_token": token},
     )
-    services.feed_token(resident)  # created earlier
+    feed_token(resident)  # created earlier
     db.session.commit()
     old = feed_path(client.get("/my-calendar").get_data(as_text=True))
     assert client.post("/my-calendar/reset").status_code == 400
@@ -109,7 +115,7 @@ def test_follow_and_unfollow(app_ctx, make_user, make_series, client, auth):
     html = client.get("/my-calendar").get_data(as_text=True)
     assert "Journal club" in html
     assert client.post(f"/my-calendar/series/{series.id}/follow").status_code == 303
-    assert services.followed_series_ids(teacher.id) == {series.id}
+    assert followed_series_ids(teacher.id) == {series.id}
     assert "Unfollow" in client.get("/my-calendar").get_data(as_text=True)
     client.post(f"/my-calendar/series/{series.id}/unfollow")
     assert db.session.query(SeriesFollow).count() == 0
@@ -182,21 +188,21 @@ def test_another_secret_key_does_not_silently_change_feed_addresses(
     """A worker started with a different SECRET_KEY refuses to show (and re-salt) feed
     addresses, and says so; the address made with the real key keeps working."""
     resident = make_resident(email="keyed@example.test")
-    token = services.feed_token(resident)
-    salt = services.get_subscription(resident).token_salt
+    token = feed_token(resident)
+    salt = get_subscription(resident).token_salt
     db.session.commit()
     real_key = app.config["SECRET_KEY"]
     app.config["SECRET_KEY"] = "a-different-key-on-one-worker"
     try:
-        with pytest.raises(services.SecretKeyMismatch, match="tell an administrator"):
-            services.feed_token(resident)
+        with pytest.raises(SecretKeyMismatch, match="tell an administrator"):
+            feed_token(resident)
         # The page's read path refuses the same way: it never offers to renew the address.
-        with pytest.raises(services.SecretKeyMismatch):
-            services.current_token(resident)
+        with pytest.raises(SecretKeyMismatch):
+            current_token(resident)
     finally:
         app.config["SECRET_KEY"] = real_key
     db.session.rollback()
-    assert services.get_subscription(resident).token_salt == salt
+    assert get_subscription(resident).token_salt == salt
     assert "SECRET_KEY differs" in caplog.text
-    assert services.feed_token(resident) == token
+    assert feed_token(resident) == token
     assert client.get(f"/feeds/{token}.ics").status_code == 200

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date, time
 
 from conferences.extensions import db
-from conferences.feeds import services
+from conferences.feeds.caches import FeedCaches
+from conferences.feeds.subscriptions import reset_token
 from conferences.people import services as people
 from conferences.schedule import services as schedule
 from tests.feeds.conftest import parse
@@ -25,11 +26,11 @@ def test_an_address_reset_on_one_process_is_refused_by_another(
     make_session(on=date(2026, 11, 10))
     changed()
     old = feed_url(resident)
-    other = services.FeedCaches()
+    other = FeedCaches()
     with process(app, other):
         assert client.get(old).status_code == 200  # the other process has it cached
 
-    services.reset_token(resident)
+    reset_token(resident)
     db.session.commit()
     with process(app, other):
         assert client.get(old).status_code == 404
@@ -43,7 +44,7 @@ def test_deactivating_a_faculty_member_stops_their_feed_on_every_process(
     make_slot(make_session(on=date(2026, 11, 10)), holder=teacher)
     changed()
     url = feed_url(teacher)
-    other = services.FeedCaches()
+    other = FeedCaches()
     with process(app, other):
         assert client.get(url).status_code == 200
 
@@ -60,7 +61,7 @@ def test_a_schedule_change_on_one_process_shows_in_another_process_feed(
     session = make_session(on=date(2026, 11, 10), title="Heart failure")
     changed()
     url = feed_url(resident)
-    other = services.FeedCaches()
+    other = FeedCaches()
     with process(app, other):
         before = client.get(url)
     schedule.move_session(session, date(2026, 11, 10), time(13), time(14), resident)

@@ -290,7 +290,7 @@ ODD_QUERY_VALUES = (
 
 def _query_names() -> list[str]:
     """Every query-string name a view reads, from the views' sources."""
-    names = {"start", "end", "firm", "pgy", "series"}  # report filters (reports.services)
+    names = {"start", "end", "firm", "pgy", "series"}  # report filters (reports.filters)
     for endpoint, view in VIEWS.items():
         if endpoint in GET_SKIPPED:
             continue

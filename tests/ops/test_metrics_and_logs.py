@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conferences import create_app
 from conferences.extensions import db
-from conferences.feeds import services as feeds
+from conferences.feeds.subscriptions import feed_token
 from conferences.metrics import MAIL
 from conferences.notifications import services as mail
 from conferences.people.models import Role, User, UserRole
@@ -76,7 +76,7 @@ def test_requests_feeds_and_refused_sign_ins_are_counted(tmp_path, monkeypatch):
         db.session.add(user)
         db.session.flush()
         db.session.add(UserRole(user_id=user.id, role=Role.RESIDENT.value))
-        path = f"/feeds/{feeds.feed_token(user)}.ics"
+        path = f"/feeds/{feed_token(user)}.ics"
         db.session.commit()
     before = _scrape(client)
 

@@ -23,7 +23,12 @@ from conferences.attendance import services as attendance
 from conferences.extensions import db
 from conferences.people.models import User
 from conferences.reports import exports
-from conferences.reports import services as reports
+from conferences.reports.digest import attendance_digest
+from conferences.reports.filters import Filters
+from conferences.reports.overview import overview, resident_table
+from conferences.reports.resident import outlook, resident_report, row_status
+from conferences.reports.sessions import session_table
+from conferences.reports.tables import Table
 from conferences.schedule.models import Session
 
 # The rule's statuses by value (``rules.Status`` is a StrEnum).
@@ -52,7 +57,7 @@ class Recount:
         return rules.rate(attended, expected)
 
 
-def _csv_rows(table: reports.Table) -> list[dict[str, str]]:
+def _csv_rows(table: Table) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(exports.to_csv(table).decode("utf-8-sig"))))
 
 
@@ -136,7 +141,7 @@ def check_everywhere(
     """Assert that every place agrees over ``start_on``..``end_on``; return the recount."""
     now = timeutil.now_utc()
     recount = per_session(start_on, end_on, now, rosters=rosters)
-    filters = reports.Filters(start_on, end_on)
+    filters = Filters(start_on, end_on)
 
     # The bulk evaluation, pair by pair and in total.
     evaluation = rules.evaluate(start_on, end_on, now=now)
@@ -155,7 +160,7 @@ def check_everywhere(
         assert list(numbers) == list(recount.residents.get(rid, [0, 0, 0])), rid
 
     # The overview: resident lines, the below-threshold list, and their CSV export.
-    view = reports.overview(filters, now=now)
+    view = overview(filters, now=now)
     lines = {line.id: line for line in view.residents}
     for rid, line in lines.items():
         assert [line.expected, line.attended, line.excused] == list(
@@ -164,7 +169,7 @@ def check_everywhere(
     below = {rid for rid in lines if rules.below_threshold(recount.rate(rid), view.threshold)}
     assert {line.id for line in view.below} == below
     names = {line.id: line.name for line in view.residents}
-    csv_rows = _csv_rows(reports.resident_table(view))
+    csv_rows = _csv_rows(resident_table(view))
     assert len(csv_rows) == len(view.residents)
     for row, line in zip(csv_rows, view.residents, strict=True):
         expected, attended, excused = recount.residents.get(line.id, [0, 0, 0])
@@ -179,7 +184,7 @@ def check_everywhere(
     assert view.total.attended == sum(v[1] for v in recount.residents.values())
 
     # The session report and its CSV export.
-    table = reports.session_table(view)
+    table = session_table(view)
     csv_sessions = _csv_rows(table)
     for s, row, cells in zip(evaluation.sessions, table.rows, csv_sessions, strict=True):
         expected, attended, excused, visitors = recount.sessions[s.id]
@@ -199,7 +204,7 @@ def check_everywhere(
 
     # Filtered reports: the same numbers for the chosen residents, and no invented visitors.
     for firm_id in firm_ids:
-        narrowed = reports.overview(reports.Filters(start_on, end_on, firm_id=firm_id), now=now)
+        narrowed = overview(Filters(start_on, end_on, firm_id=firm_id), now=now)
         chosen = set(narrowed.evaluation.residents)
         for line in narrowed.residents:
             assert [line.expected, line.attended, line.excused] == list(
@@ -211,10 +216,10 @@ def check_everywhere(
 
     # The resident's own page (its numbers, its rows and the forecast), for a few residents.
     year = timeutil.academic_year_of(timeutil.local_date(now))
-    year_filters = reports.Filters(*timeutil.academic_year_bounds(year))
+    year_filters = Filters(*timeutil.academic_year_bounds(year))
     for rid in sorted(lines)[:detail_for]:
         resident = db.session.get(User, rid)
-        report = reports.resident_report(resident, filters, now=now)
+        report = resident_report(resident, filters, now=now)
         assert [report.expected, report.attended, report.excused] == list(
             recount.residents.get(rid, [0, 0, 0])
         )
@@ -223,9 +228,9 @@ def check_everywhere(
         for public_id, row in zip(report.table.links, report.table.rows, strict=True):
             label = dict(zip(keys, row, strict=True))["status"]
             sid = by_public_id[public_id]
-            assert reports.row_status(label) == recount.statuses[(sid, rid)], (label, sid)
+            assert row_status(label) == recount.statuses[(sid, rid)], (label, sid)
         if (year_filters.start_on, year_filters.end_on) == (start_on, end_on):
-            look = reports.outlook(resident, now=now)
+            look = outlook(resident, now=now)
             assert [look.expected, look.attended, look.excused] == list(
                 recount.residents.get(rid, [0, 0, 0])
             )
@@ -233,6 +238,6 @@ def check_everywhere(
 
     # The at-risk digest (the current academic year).
     if (year_filters.start_on, year_filters.end_on) == (start_on, end_on):
-        digest_below, _trending = reports.attendance_digest(now)
+        digest_below, _trending = attendance_digest(now)
         assert {line.id for line in digest_below} == below
     return recount

@@ -26,7 +26,8 @@ from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import Firm, User
 from conferences.program.services import get_settings, set_threshold
-from conferences.reports import services as reports
+from conferences.reports.filters import Filters
+from conferences.reports.overview import overview
 from conferences.rotations.models import RotationAssignment, RotationType
 from conferences.schedule.models import Session
 from tests.reports.agreement import check_everywhere
@@ -253,7 +254,7 @@ def test_every_place_gives_the_same_numbers_and_excusals_never_lower_a_rate(
         check_everywhere(*YEAR, firm_ids=firm_ids)
 
         before = rates(residents)
-        view = reports.overview(reports.Filters(*YEAR))
+        view = overview(Filters(*YEAR))
         total_before = view.total.rate
         # Granting one more excusal (by dates or by sessions) never lowers any rate.
         spec = program["extra"]
@@ -272,7 +273,7 @@ def test_every_place_gives_the_same_numbers_and_excusals_never_lower_a_rate(
         for rid, rate in before.items():
             if rate is not None and after[rid] is not None:
                 assert after[rid] >= rate, (rid, rate, after[rid])
-        total_after = reports.overview(reports.Filters(*YEAR)).total.rate
+        total_after = overview(Filters(*YEAR)).total.rate
         if total_before is not None and total_after is not None:
             assert total_after >= total_before
         check_everywhere(*YEAR, detail_for=2)

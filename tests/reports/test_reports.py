@@ -19,10 +19,14 @@ from conferences.attendance.models import Attendance, Excusal, ExcusalSession
 from conferences.extensions import db
 from conferences.notifications.models import OutboxMessage
 from conferences.program.services import set_threshold
-from conferences.reports import services
+from conferences.reports.coverage import coverage_table, target_shares
+from conferences.reports.filters import Filters, read_filters
+from conferences.reports.overview import Overview, overview
+from conferences.reports.resident import outlook
+from conferences.reports.tables import Column, Table, percent
 from conferences.schedule.models import Session, SessionTopic
 
-YEAR = services.Filters(date(2026, 7, 1), date(2027, 6, 30))
+YEAR = Filters(date(2026, 7, 1), date(2027, 6, 30))
 
 
 @contextmanager
@@ -155,7 +159,7 @@ def build_program(
     return build
 
 
-def brute_force(filters: services.Filters):
+def brute_force(filters: Filters):
     """Per session, with the per-session rule functions, summed by resident/series/month."""
     attended_marks = rules.attended_marks()
     first, last = timeutil.range_bounds(filters.start_on, filters.end_on)
@@ -180,8 +184,8 @@ def brute_force(filters: services.Filters):
     return by_resident, by_month
 
 
-def _check_against_brute_force(filters: services.Filters) -> services.Overview:
-    view = services.overview(filters)
+def _check_against_brute_force(filters: Filters) -> Overview:
+    view = overview(filters)
     by_resident, by_month = brute_force(filters)
     assert view.total.expected == sum(e for e, _ in by_resident.values())
     assert view.total.attended == sum(a for _, a in by_resident.values())
@@ -211,22 +215,22 @@ def test_overview_on_the_demo_program_equals_brute_force(app_ctx, clock):
 
     load_demo()
     db.session.flush()
-    view = _check_against_brute_force(services.Filters(date(2026, 10, 1), date(2026, 10, 31)))
+    view = _check_against_brute_force(Filters(date(2026, 10, 1), date(2026, 10, 31)))
     assert len(view.residents) > 150
     assert view.total.expected > 1000
 
 
 def test_overview_query_count_does_not_grow(build_program):
     build_program(residents_per_class=2, weeks=2, seed=1)
-    services.overview(YEAR)  # creates the settings row on first use
+    overview(YEAR)  # creates the settings row on first use
     db.session.flush()
     with count_queries() as small:
-        services.overview(YEAR)
+        overview(YEAR)
     build_program(residents_per_class=6, weeks=8, seed=2)
     db.session.flush()
     db.session.expire_all()
     with count_queries() as large:
-        view = services.overview(YEAR)
+        view = overview(YEAR)
     assert len(view.residents) == 24
     assert large[0] == small[0]
     assert large[0] <= 15
@@ -235,12 +239,10 @@ def test_overview_query_count_does_not_grow(build_program):
 def test_filters_narrow_the_overview(build_program):
     program = build_program()
     firm = program["firms"][0]
-    everyone = services.overview(YEAR)
-    one_firm = services.overview(services.Filters(YEAR.start_on, YEAR.end_on, firm_id=firm.id))
-    interns = services.overview(services.Filters(YEAR.start_on, YEAR.end_on, pgy=1))
-    noon = services.overview(
-        services.Filters(YEAR.start_on, YEAR.end_on, series_id=program["noon"].id)
-    )
+    everyone = overview(YEAR)
+    one_firm = overview(Filters(YEAR.start_on, YEAR.end_on, firm_id=firm.id))
+    interns = overview(Filters(YEAR.start_on, YEAR.end_on, pgy=1))
+    noon = overview(Filters(YEAR.start_on, YEAR.end_on, series_id=program["noon"].id))
     assert {r.firm for r in one_firm.residents} == {firm.name}
     assert {r.pgy for r in interns.residents} == {1}
     assert list(noon.by_series) == [program["noon"].title]
@@ -259,7 +261,7 @@ def test_csv_and_excel_exports_read_back(build_program, client, auth, make_user)
     firm = program["firms"][0]
     _login_coordinator(client, auth, make_user)
     args = f"start=2026-07-01&end=2027-06-30&firm={firm.id}"
-    view = services.overview(services.Filters(YEAR.start_on, YEAR.end_on, firm_id=firm.id))
+    view = overview(Filters(YEAR.start_on, YEAR.end_on, firm_id=firm.id))
 
     response = client.get(f"/reports/export/residents.csv?{args}")
     assert response.status_code == 200
@@ -307,7 +309,7 @@ def test_csv_and_excel_exports_read_back(build_program, client, auth, make_user)
 def test_export_neutralises_formulas(app_ctx):
     from conferences.reports.exports import to_csv
 
-    table = services.Table("t", "T", [services.Column("name", "Name")], [["=HYPERLINK(1)"]])
+    table = Table("t", "T", [Column("name", "Name")], [["=HYPERLINK(1)"]])
     assert "'=HYPERLINK(1)" in to_csv(table).decode("utf-8-sig")
 
 
@@ -385,7 +387,7 @@ def test_outlook_counts_what_is_still_needed(clock, make_resident, make_session)
             Attendance(session_id=session.id, resident_id=resident.id, mark="present", source="x")
         )
     db.session.flush()
-    look = services.outlook(resident)
+    look = outlook(resident)
     assert (look.expected, look.attended, look.upcoming) == (10, 5, 10)
     # 70 % of 20 = 14 sessions; 5 attended, so 9 more of the 10 left.
     assert look.target == 14
@@ -398,7 +400,7 @@ def test_outlook_counts_what_is_still_needed(clock, make_resident, make_session)
 
     # Next year's threshold does not change this year's.
     set_threshold(2027, 50)
-    assert services.outlook(resident).target == 14
+    assert outlook(resident).target == 14
 
 
 def test_attendance_digest_goes_to_coordinators_once_a_week(
@@ -450,14 +452,14 @@ def test_curriculum_coverage_splits_hours_by_topic(clock, make_session):
         ]
     )
     db.session.flush()
-    table = services.coverage_table(YEAR)
+    table = coverage_table(YEAR)
     rows = {row[0]: row for row in table.rows}
     assert rows["Cardiovascular disease"][1] == pytest.approx(2.0)
     assert rows["Nephrology and urology"][1] == pytest.approx(1.0)
     assert rows["Medical oncology"][1] == 0
     assert rows["Cardiovascular disease"][2] == pytest.approx(2 / 3)
     assert rows["Untagged"][1] == pytest.approx(1.0)
-    assert sum(services.target_shares().values()) == pytest.approx(1.0)
+    assert sum(target_shares().values()) == pytest.approx(1.0)
 
 
 def test_overview_of_a_firm_without_residents_is_empty_not_an_error(
@@ -467,7 +469,7 @@ def test_overview_of_a_firm_without_residents_is_empty_not_an_error(
     make_session(on=date(2026, 10, 5))  # held, required, all residents
     empty = make_firm()
     db.session.commit()
-    view = services.overview(services.Filters(YEAR.start_on, YEAR.end_on, firm_id=empty.id))
+    view = overview(Filters(YEAR.start_on, YEAR.end_on, firm_id=empty.id))
     assert (view.total.expected, view.residents, view.held_sessions) == (0, [], 1)
     _login_coordinator(client, auth, make_user)
     for url in (
@@ -482,12 +484,12 @@ def test_overview_of_a_firm_without_residents_is_empty_not_an_error(
 def test_rates_just_under_the_threshold_never_read_as_reaching_it(app_ctx):
     from conferences.reports import charts, exports
 
-    assert services.percent(0.698) == "69.8 %"
-    assert services.percent(0.7) == "70.0 %"
-    assert services.percent(0.29) == "29.0 %"  # 0.29 * 100 is 28.999999999999996
-    assert services.percent(1.0) == "100.0 %"
-    assert services.percent(None) == "–"
-    assert services.percent(100 / 143) == "69.9 %"  # 69.93 %: one decimal, rounded down
+    assert percent(0.698) == "69.8 %"
+    assert percent(0.7) == "70.0 %"
+    assert percent(0.29) == "29.0 %"  # 0.29 * 100 is 28.999999999999996
+    assert percent(1.0) == "100.0 %"
+    assert percent(None) == "–"
+    assert percent(100 / 143) == "69.9 %"  # 69.93 %: one decimal, rounded down
     assert charts._percent(0.698) == "69.8 %"
     assert exports._csv_cell(100 / 143, "percent") == "69.9"
     assert exports._csv_cell(0.6996, "percent") == "69.9"
@@ -495,17 +497,17 @@ def test_rates_just_under_the_threshold_never_read_as_reaching_it(app_ctx):
 
 
 def test_unreadable_filters_are_reported_not_silently_replaced(client, auth, make_user):
-    reading = services.read_filters(
+    reading = read_filters(
         {"start": "2026-13-01", "end": "2026-06-01", "firm": "²", "pgy": "9999999999999"}
     )
-    default = services.Filters.default()
+    default = Filters.default()
     # The default start (1 July) is after the end typed: the two are swapped, and said so.
     assert reading.filters.start_on == date(2026, 6, 1)
     assert reading.filters.end_on == default.start_on
     assert (reading.filters.firm_id, reading.filters.pgy) == (None, None)
     assert len(reading.problems) == 4
     assert "“2026-13-01” is not a date" in reading.problems[0]
-    assert services.read_filters({"start": "2026-09-01", "end": "2026-10-01"}).problems == ()
+    assert read_filters({"start": "2026-09-01", "end": "2026-10-01"}).problems == ()
 
     _login_coordinator(client, auth, make_user)
     page = client.get("/reports?start=2026-13-01&end=2027-06-30")

@@ -12,25 +12,27 @@ from html.parser import HTMLParser
 from conferences.attendance import rules
 from conferences.attendance.models import Attendance
 from conferences.extensions import db
-from conferences.reports import services
+from conferences.reports.filters import Filters
+from conferences.reports.resident import group_by_month, resident_report, row_status
+from conferences.reports.tables import Column, Table
 
-YEAR = services.Filters(date(2026, 7, 1), date(2027, 6, 30))
+YEAR = Filters(date(2026, 7, 1), date(2027, 6, 30))
 TODAY = date(2026, 11, 4)  # the frozen clock's local date
 
 
-def _detail_table(rows: list[tuple[date, str]]) -> services.Table:
+def _detail_table(rows: list[tuple[date, str]]) -> Table:
     """A table shaped like ``resident_detail_table``: (date, status label) per row."""
-    table = services.Table(
+    table = Table(
         "detail",
         "Sessions",
         [
-            services.Column("date", "Date", "date"),
-            services.Column("time", "Time"),
-            services.Column("title", "Session"),
-            services.Column("series", "Series"),
-            services.Column("status", "Status"),
-            services.Column("mark", "Mark"),
-            services.Column("excuse", "Excused by"),
+            Column("date", "Date", "date"),
+            Column("time", "Time"),
+            Column("title", "Session"),
+            Column("series", "Series"),
+            Column("status", "Status"),
+            Column("mark", "Mark"),
+            Column("excuse", "Excused by"),
         ],
     )
     for n, (day, label) in enumerate(rows):
@@ -55,7 +57,7 @@ def test_group_by_month_newest_first_with_the_recent_months_open():
             (date(2027, 1, 4), "Excused"),
         ]
     )
-    groups = services.group_by_month(table, TODAY)
+    groups = group_by_month(table, TODAY)
 
     assert [g.month for g in groups] == [
         "2027-01",
@@ -82,13 +84,13 @@ def test_group_by_month_newest_first_with_the_recent_months_open():
     assert sum(len(g.rows) for g in groups) == len(table.rows)
     for status in rules.Status:
         assert sum(g.count(status) for g in groups) == sum(
-            services.row_status(row[4]) == status for row in table.rows
+            row_status(row[4]) == status for row in table.rows
         )
 
 
 def test_group_by_month_of_a_past_or_future_range():
     past = _detail_table([(date(2025, m, 2), "Attended") for m in (9, 10, 11, 12)])
-    groups = services.group_by_month(past, TODAY)
+    groups = group_by_month(past, TODAY)
     assert [(g.month, g.open) for g in groups] == [
         ("2025-12", True),
         ("2025-11", True),
@@ -96,21 +98,21 @@ def test_group_by_month_of_a_past_or_future_range():
         ("2025-09", False),
     ]
     future = _detail_table([(date(2027, m, 2), "Upcoming") for m in (7, 8, 9)])
-    groups = services.group_by_month(future, TODAY)
+    groups = group_by_month(future, TODAY)
     assert all(g.later for g in groups)
     assert [(g.month, g.open) for g in groups] == [
         ("2027-09", False),
         ("2027-08", False),
         ("2027-07", True),  # the nearest month
     ]
-    assert services.group_by_month(_detail_table([]), TODAY) == []
+    assert group_by_month(_detail_table([]), TODAY) == []
 
 
 def test_row_status_reads_every_label():
     for status, label in rules.STATUS_LABELS.items():
-        assert services.row_status(label) == status
-    assert services.row_status("Not counted (visitor)") == rules.Status.NOT_COUNTED
-    assert services.row_status("Not counted (cancelled)") == rules.Status.NOT_COUNTED
+        assert row_status(label) == status
+    assert row_status("Not counted (visitor)") == rules.Status.NOT_COUNTED
+    assert row_status("Not counted (cancelled)") == rules.Status.NOT_COUNTED
 
 
 class MonthPage(HTMLParser):
@@ -203,7 +205,7 @@ def _make_year(resident, make_session) -> list:
 def test_my_attendance_groups_sessions_by_month(clock, client, auth, make_resident, make_session):
     me = make_resident(email="me@example.test", name="Mia Me")
     _make_year(me, make_session)
-    report = services.resident_report(me, YEAR)
+    report = resident_report(me, YEAR)
 
     auth.login("me@example.test")
     response = client.get("/my/attendance")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from conferences import timeutil
 from conferences.attendance.models import AttendanceClaim, Excusal
 from conferences.extensions import db
-from conferences.feeds import services as feed_services
+from conferences.feeds.subscriptions import feed_token
 from conferences.program.services import get_settings
 from conferences.rotations.models import RotationAssignment, RotationType
 from conferences.schedule.models import Holiday, ScheduleImport, SeriesRemovedDate
@@ -216,7 +216,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
     db.session.add(block)
     db.session.flush()
     db.session.add(SeriesRemovedDate(series_id=series.id, day=date(2026, 11, 11)))
-    token = feed_services.feed_token(owner)
+    token = feed_token(owner)
     get_settings()  # created on first use; make it exist before the refused requests
     db.session.commit()
     values = {

@@ -1,0 +1,221 @@
+"""The program overview: one evaluation of the attendance rules per request (a fixed number
+of queries, whatever the size of the program), totalled by resident, class, firm, series
+and month, and the tables built from those totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from conferences import timeutil
+from conferences.attendance import rules
+from conferences.extensions import db
+from conferences.people.models import Firm, Role, Track, User, UserRole
+from conferences.reports.filters import Filters
+from conferences.reports.tables import RATE_COLUMNS, Column, Table, Tally
+from conferences.schedule.models import Series
+
+
+@dataclass
+class ResidentLine:
+    id: int
+    name: str
+    email: str
+    pgy: int | None
+    firm: str
+    track: str
+    expected: int
+    attended: int
+    excused: int
+
+    @property
+    def rate(self) -> float | None:
+        return rules.rate(self.attended, self.expected)
+
+
+@dataclass
+class Overview:
+    filters: Filters
+    threshold: int
+    evaluation: rules.Evaluation
+    residents: list[ResidentLine]
+    by_class: dict[str, Tally]
+    by_firm: dict[str, Tally]
+    by_series: dict[str, Tally]
+    by_month: dict[str, Tally]
+    sessions_by_series: dict[str, int]
+    sessions_by_month: dict[str, int]
+    total: Tally
+
+    @property
+    def below(self) -> list[ResidentLine]:
+        return [r for r in self.residents if rules.below_threshold(r.rate, self.threshold)]
+
+    @property
+    def held_sessions(self) -> int:
+        return len(self.evaluation.held_counted())
+
+
+ONE_OFF = "One-off sessions"
+NO_FIRM = "No firm"
+
+
+def overview(filters: Filters, now: datetime | None = None) -> Overview:
+    """The program overview: totals by resident, class, firm, series and month."""
+    evaluation = rules.evaluate(
+        filters.start_on,
+        filters.end_on,
+        firm_id=filters.firm_id,
+        pgy=filters.pgy,
+        series_id=filters.series_id,
+        now=now,
+    )
+    firms = dict(db.session.execute(select(Firm.id, Firm.name)).all())
+    tracks = dict(db.session.execute(select(Track.id, Track.name)).all())
+    series_titles = dict(db.session.execute(select(Series.id, Series.title)).all())
+    people = {
+        rid: (name, email)
+        for rid, name, email in db.session.execute(
+            select(User.id, User.name, User.email).where(
+                User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.RESIDENT.value))
+            )
+        )
+        if rid in evaluation.residents
+    }
+    totals = evaluation.totals_by_resident()
+    lines = []
+    by_class: dict[str, Tally] = defaultdict(Tally)
+    by_firm: dict[str, Tally] = defaultdict(Tally)
+    for rid, facts in evaluation.residents.items():
+        expected, attended, excused = totals[rid]
+        name, email = people.get(rid, ("?", ""))
+        pgy = (
+            timeutil.pgy_level(facts.start_year, filters.start_on)
+            if facts.start_year is not None
+            else None
+        )
+        line = ResidentLine(
+            rid,
+            name,
+            email,
+            pgy,
+            firms.get(facts.firm_id, NO_FIRM),
+            tracks.get(facts.track_id, ""),
+            expected,
+            attended,
+            excused,
+        )
+        lines.append(line)
+        for bucket in (by_class[f"PGY-{pgy}" if pgy else "Unknown"], by_firm[line.firm]):
+            bucket.expected += expected
+            bucket.attended += attended
+    lines.sort(key=lambda r: r.name.lower())
+
+    by_series: dict[str, Tally] = defaultdict(Tally)
+    by_month: dict[str, Tally] = defaultdict(Tally)
+    sessions_by_series: dict[str, int] = defaultdict(int)
+    sessions_by_month: dict[str, int] = defaultdict(int)
+    total = Tally()
+    for session in evaluation.held_counted():
+        expected = len(evaluation.expected[session.id])
+        attended = len(evaluation.attended(session.id))
+        label = series_titles.get(session.series_id, ONE_OFF)
+        for bucket in (by_series[label], by_month[session.month], total):
+            bucket.expected += expected
+            bucket.attended += attended
+        sessions_by_series[label] += 1
+        sessions_by_month[session.month] += 1
+    return Overview(
+        filters=filters,
+        threshold=filters.threshold,
+        evaluation=evaluation,
+        residents=lines,
+        by_class=dict(sorted(by_class.items())),
+        by_firm=dict(sorted(by_firm.items())),
+        by_series=dict(sorted(by_series.items())),
+        by_month=dict(sorted(by_month.items())),
+        sessions_by_series=sessions_by_series,
+        sessions_by_month=sessions_by_month,
+        total=total,
+    )
+
+
+def _tally_table(name: str, title: str, first: Column, tallies: dict[str, Tally], extra=None):
+    columns = [first, *([extra[0]] if extra else []), *RATE_COLUMNS]
+    rows = []
+    for label, tally in tallies.items():
+        middle = [extra[1][label]] if extra else []
+        rows.append([label, *middle, tally.expected, tally.attended, tally.rate])
+    return Table(name, title, columns, rows)
+
+
+def month_label(month: str) -> str:
+    return datetime.strptime(month + "-01", "%Y-%m-%d").strftime("%b %Y")  # noqa: DTZ007
+
+
+def class_table(view: Overview) -> Table:
+    return _tally_table("classes", "Rate by class", Column("class", "Class"), view.by_class)
+
+
+def firm_table(view: Overview) -> Table:
+    return _tally_table("firms", "Rate by firm", Column("firm", "Firm"), view.by_firm)
+
+
+def series_table(view: Overview) -> Table:
+    return _tally_table(
+        "series",
+        "Rate by series",
+        Column("series", "Series"),
+        view.by_series,
+        extra=(Column("sessions", "Sessions held", "int"), view.sessions_by_series),
+    )
+
+
+def month_table(view: Overview) -> Table:
+    table = _tally_table(
+        "months",
+        "Trend by month",
+        Column("month", "Month"),
+        view.by_month,
+        extra=(Column("sessions", "Sessions held", "int"), view.sessions_by_month),
+    )
+    for row in table.rows:
+        row[0] = month_label(row[0])
+    return table
+
+
+RESIDENT_COLUMNS = [
+    Column("name", "Resident"),
+    Column("email", "Email"),
+    Column("pgy", "PGY", "int"),
+    Column("firm", "Firm"),
+    Column("track", "Track"),
+    Column("expected", "Expected", "int"),
+    Column("attended", "Attended", "int"),
+    Column("excused", "Excused", "int"),
+    Column("rate", "Rate", "percent"),
+]
+
+
+def _resident_table(name: str, title: str, lines: list[ResidentLine], link) -> Table:
+    table = Table(name, title, list(RESIDENT_COLUMNS))
+    for r in lines:
+        table.rows.append(
+            [r.name, r.email, r.pgy, r.firm, r.track, r.expected, r.attended, r.excused, r.rate]
+        )
+        table.links.append(link(r) if link else None)
+    return table
+
+
+def resident_table(view: Overview, link=None) -> Table:
+    return _resident_table("residents", "Residents", view.residents, link)
+
+
+def below_table(view: Overview, link=None) -> Table:
+    lines = sorted(view.below, key=lambda r: (r.rate or 0, r.name.lower()))
+    table = _resident_table("below", f"Below the {view.threshold} % threshold", lines, link)
+    table.empty = "Every resident with required sessions so far is at or above the threshold."
+    return table
