@@ -45,7 +45,7 @@ from conferences.feeds.models import FeedSubscription, SeriesFollow
 from conferences.people.models import User
 from conferences.program.models import ChangeCounter
 from conferences.program.services import SCHEDULE, bump_counter, counter_value, get_settings
-from conferences.schedule import services as schedule_services
+from conferences.schedule import queries as schedule_queries
 from conferences.schedule.audience import Audience, facts_for
 from conferences.schedule.models import (
     KIND_LABELS,
@@ -738,7 +738,7 @@ def token_is_active(token: str) -> bool:
 
 def session_is_public(public_id: str) -> bool | None:
     """Whether a session belongs to a public series (None: no such session)."""
-    session = schedule_services.get_session_by_public_id(public_id)
+    session = schedule_queries.get_session_by_public_id(public_id)
     if session is None:
         return None
     return session.series is not None and session.series.public
@@ -834,7 +834,7 @@ def _public_result(identity: str, rendered: Rendered) -> FeedResult:
 
 def series_feed(slug: str) -> FeedResult | None:
     """The feed of a public series, or None."""
-    series = schedule_services.series_by_slug(slug)
+    series = schedule_queries.series_by_slug(slug)
     if series is None or not series.public:
         return None
     counter = counter_value()
@@ -853,7 +853,7 @@ def series_feed(slug: str) -> FeedResult | None:
 
 def session_feed(public_id: str) -> FeedResult | None:
     """A one-event calendar for "Add to calendar"."""
-    session = schedule_services.get_session_by_public_id(public_id)
+    session = schedule_queries.get_session_by_public_id(public_id)
     if session is None:
         return None
     day = timeutil.local_date(session.starts_at)

@@ -26,8 +26,8 @@ from conferences.extensions import db
 from conferences.notifications import services as mail
 from conferences.people.models import Role, User, UserRole
 from conferences.program import services as program
+from conferences.schedule.bookkeeping import touch_session
 from conferences.schedule.models import Series, Session, SessionStatus
-from conferences.schedule.services import touch_session
 from conferences.schedule.signals import session_changed, sessions_created
 from conferences.teaching.models import (
     SLOT_ROLE_LABELS,

@@ -13,7 +13,7 @@ from datetime import date, time
 from conferences.extensions import db
 from conferences.feeds import services
 from conferences.people import services as people
-from conferences.schedule import services as schedule
+from conferences.schedule import session_changes
 from tests.feeds.conftest import parse
 from tests.feeds.test_invalidation import process
 
@@ -63,7 +63,7 @@ def test_a_schedule_change_on_one_process_shows_in_another_process_feed(
     other = services.FeedCaches()
     with process(app, other):
         before = client.get(url)
-    schedule.move_session(session, date(2026, 11, 10), time(13), time(14), resident)
+    session_changes.move_session(session, date(2026, 11, 10), time(13), time(14), resident)
     db.session.commit()
     with process(app, other):
         after = client.get(url)
