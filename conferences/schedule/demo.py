@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 
 from conferences import timeutil
 from conferences.extensions import db
+from conferences.people.models import Firm, Track
 from conferences.schedule import series_changes, session_changes
 from conferences.schedule.holidays import add_holiday, prefill_federal_holidays
 from conferences.schedule.models import TOPICS, Series, Session, SessionTopic
@@ -67,15 +68,11 @@ def _firms(ctx) -> list:
     firms = ctx.data.get("firms")
     if firms:
         return list(firms)
-    from conferences.people.models import Firm
-
     return list(db.session.scalars(select(Firm).where(Firm.active.is_(True)).order_by(Firm.name)))
 
 
 def _tracks(ctx) -> list:
     """Tracks with their own seminar (not the categorical track everybody else is in)."""
-    from conferences.people.models import Track
-
     tracks = db.session.scalars(select(Track).where(Track.active.is_(True)).order_by(Track.name))
     return [t for t in tracks if "categorical" not in t.name.lower()]
 

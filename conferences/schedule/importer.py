@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from conferences import timeutil
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
+from conferences.people.models import Firm, Track
+from conferences.rotations.models import RotationType, Setting
 from conferences.schedule import deletion, session_changes
 from conferences.schedule.audience import Audience, describe_audience
 from conferences.schedule.models import KIND_LABELS, Kind, ScheduleImport, Series, Session
@@ -90,9 +92,6 @@ class _Lookups:
     """Names to ids for audience words, series and kinds, loaded once per file."""
 
     def __init__(self) -> None:
-        from conferences.people.models import Firm, Track
-        from conferences.rotations.models import RotationType, Setting
-
         def by_name(model) -> dict[str, int]:
             rows = db.session.execute(select(model.id, model.name))
             return {name.lower(): id_ for id_, name in rows}
