@@ -39,7 +39,7 @@ def _app(directory: Path, name: str):
 def bench_generation(directory: Path) -> list[tuple[str, str]]:
     from conferences import timeutil
     from conferences.extensions import db
-    from conferences.schedule import services, signals
+    from conferences.schedule import series_changes, signals
     from conferences.schedule.holidays import add_holiday, prefill_federal_holidays
 
     app = _app(directory, "generate.db")
@@ -50,7 +50,7 @@ def bench_generation(directory: Path) -> list[tuple[str, str]]:
         add_holiday("Winter break", first.replace(month=12, day=24), last.replace(month=1, day=1))
         figures = []
         for n, muted in enumerate((None, False, True)):
-            series = services.create_series(
+            series = series_changes.create_series(
                 {
                     "title": f"Noon Conference {n}",
                     "kind": "noon_conference",
@@ -73,9 +73,9 @@ def bench_generation(directory: Path) -> list[tuple[str, str]]:
             if muted:
                 # The schedule's own share: listeners (teaching's slot templates) muted.
                 with signals.session_changed.muted():
-                    result = services.generate_sessions(series, actor=None)
+                    result = series_changes.generate_sessions(series, actor=None)
             else:
-                result = services.generate_sessions(series, actor=None)
+                result = series_changes.generate_sessions(series, actor=None)
             db.session.commit()
             figures.append((time.perf_counter() - started, result))
     _, (full, result), (own, _) = figures

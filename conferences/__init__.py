@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     _import_models()
+    _connect_receivers()
 
     from conferences import logs, metrics, security, web
 
@@ -115,6 +116,13 @@ def _import_models() -> None:
     from conferences.teaching import models as _teaching  # noqa: F401
 
 
+def _connect_receivers() -> None:
+    """Import the modules whose signal receivers answer a lower domain's question, so they
+    are connected whatever the app serves (pages, CLI, tests)."""
+    from conferences.attendance import dependents as _attendance  # noqa: F401
+    from conferences.teaching import dependents as _teaching  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
     from conferences.attendance.excusal_views import bp as excusals_bp
     from conferences.attendance.views import bp as attendance_bp
@@ -125,7 +133,14 @@ def _register_blueprints(app: Flask) -> None:
     from conferences.people.views import bp as people_bp
     from conferences.reports.views import bp as reports_bp
     from conferences.rotations.views import bp as rotations_bp
-    from conferences.schedule.views import bp as schedule_bp
+    from conferences.schedule import (  # noqa: F401  (each adds its pages to schedule_bp)
+        calendar_views,
+        holiday_views,
+        import_views,
+        series_views,
+        session_views,
+    )
+    from conferences.schedule.blueprint import bp as schedule_bp
     from conferences.teaching.views import bp as teaching_bp
 
     for blueprint in (

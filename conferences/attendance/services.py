@@ -42,7 +42,7 @@ from conferences.schedule.audience import (
     session_audience,
 )
 from conferences.schedule.models import Session, SessionStatus
-from conferences.schedule.services import get_session_by_public_id
+from conferences.schedule.queries import get_session_by_public_id
 
 ATTENDED_MARKS = (Mark.PRESENT.value, Mark.LATE.value)
 MARK_LABELS = {

@@ -92,7 +92,7 @@ class EventData(NamedTuple):
     @property
     def last_modified(self) -> datetime:
         """LAST-MODIFIED and DTSTAMP. Every change a VEVENT shows, presenters and talk
-        titles included, stamps the session itself (``schedule.services.touch_session``);
+        titles included, stamps the session itself (``schedule.bookkeeping.touch_session``);
         slot bookkeeping that shows nowhere (swap offers, release requests) must not move it,
         or processes that loaded the window at different times would disagree."""
         return self.updated_at

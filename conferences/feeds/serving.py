@@ -33,7 +33,7 @@ from conferences.feeds.subscriptions import followed_series_ids, hash_token
 from conferences.feeds.window import feed_window, load_events, select_for_user, window_events
 from conferences.people.models import User
 from conferences.program.services import counter_value, get_settings
-from conferences.schedule import services as schedule_services
+from conferences.schedule import queries as schedule_queries
 from conferences.schedule.models import Session
 
 # last_fetched_at is informative; writing it on every poll would cost a write per request.
@@ -96,7 +96,7 @@ def personal_calendar_name() -> str:
 
 def session_is_public(public_id: str) -> bool | None:
     """Whether a session belongs to a public series (None: no such session)."""
-    session = schedule_services.get_session_by_public_id(public_id)
+    session = schedule_queries.get_session_by_public_id(public_id)
     if session is None:
         return None
     return session.series is not None and session.series.public
@@ -192,7 +192,7 @@ def _public_result(identity: str, rendered: Rendered) -> FeedResult:
 
 def series_feed(slug: str) -> FeedResult | None:
     """The feed of a public series, or None."""
-    series = schedule_services.series_by_slug(slug)
+    series = schedule_queries.series_by_slug(slug)
     if series is None or not series.public:
         return None
     counter = counter_value()
@@ -211,7 +211,7 @@ def series_feed(slug: str) -> FeedResult | None:
 
 def session_feed(public_id: str) -> FeedResult | None:
     """A one-event calendar for "Add to calendar"."""
-    session = schedule_services.get_session_by_public_id(public_id)
+    session = schedule_queries.get_session_by_public_id(public_id)
     if session is None:
         return None
     day = timeutil.local_date(session.starts_at)

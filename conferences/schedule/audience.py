@@ -3,7 +3,8 @@
 An audience is a combination of criteria: PGY levels, firms, tracks and rotations (by
 setting, such as "ambulatory", or by rotation type). Within one criterion any value
 matches; across criteria all must match; no criteria at all means every resident.
-PGY level and rotation are resolved on the session's local date.
+PGY level and rotation are resolved on the session's local date. ``describe_audience``
+says an audience in words, for pages and warnings.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import g, has_request_context, request
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 
 from conferences import timeutil
 from conferences.extensions import db
-from conferences.people.models import Role, User, UserRole
-from conferences.rotations.models import RotationAssignment, RotationType
+from conferences.people.models import Firm, Role, Track, User, UserRole
+from conferences.rotations.models import SETTING_LABELS, RotationAssignment, RotationType, Setting
 
 
 @dataclass(frozen=True)
@@ -198,3 +200,61 @@ def in_audience(session, resident: ResidentFacts) -> bool:
 def session_residents(session) -> Select[tuple[User]]:
     """The single query for "which residents are in this session's audience"."""
     return session_audience(session).residents(timeutil.local_date(session.starts_at))
+
+
+# ---------------------------------------------------------------- audience in words
+
+
+def _id_names(model) -> dict[int, str]:
+    return dict(db.session.execute(select(model.id, model.name)).all())
+
+
+def audience_names() -> dict[str, dict[int, str]]:
+    """Firm, track and rotation names by id, loaded once per request."""
+    key = id(request._get_current_object()) if has_request_context() else None  # type: ignore[attr-defined]
+    cached = getattr(g, "_schedule_names", None) if key else None
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    names = {
+        "firms": _id_names(Firm),
+        "tracks": _id_names(Track),
+        "rotations": _id_names(RotationType),
+    }
+    if key:
+        g._schedule_names = (key, names)
+    return names
+
+
+def _with_noun(names: list[str], noun: str) -> str:
+    joined = ", ".join(names)
+    if all(name.lower().endswith(noun) for name in names):
+        return joined
+    return f"{joined} {noun}{'s' if len(names) > 1 else ''}"
+
+
+def describe_audience(audience: dict | Audience | None) -> str:
+    """Who a session is for, in words: "All residents", "PGY-1 · Osler firm",
+    "Residents on Ambulatory"."""
+    aud = audience if isinstance(audience, Audience) else Audience.from_json(audience)
+    if aud.is_everyone:
+        return "All residents"
+    parts: list[str] = []
+    if aud.pgy_levels:
+        levels = sorted(aud.pgy_levels)
+        parts.append("PGY-" + "/".join(str(level) for level in levels))
+    names = audience_names() if (aud.firm_ids or aud.track_ids or aud.rotation_type_ids) else {}
+    if aud.firm_ids:
+        firm_names = sorted(names["firms"].get(i, f"#{i}") for i in aud.firm_ids)
+        parts.append(_with_noun(firm_names, "firm"))
+    if aud.track_ids:
+        track_names = sorted(names["tracks"].get(i, f"#{i}") for i in aud.track_ids)
+        parts.append(_with_noun(track_names, "track"))
+    if aud.depends_on_rotation:
+        places = sorted(
+            SETTING_LABELS.get(Setting(s), s) if s in Setting._value2member_map_ else s
+            for s in aud.rotation_settings
+        )
+        places += sorted(names["rotations"].get(i, f"#{i}") for i in aud.rotation_type_ids)
+        on = "on " + " or ".join(places)
+        parts.append(f"Residents {on}" if not parts else on)
+    return " · ".join(parts)

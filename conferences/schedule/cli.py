@@ -9,6 +9,8 @@ from flask.cli import AppGroup
 
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
+from conferences.schedule import conflicts, importer, queries, series_changes
+from conferences.schedule.holidays import prefill_federal_holidays
 
 cli = AppGroup("schedule", help="Schedule commands.")
 
@@ -18,8 +20,6 @@ cli = AppGroup("schedule", help="Schedule commands.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would be created.")
 def import_command(file: Path, dry_run: bool) -> None:
     """Import a schedule CSV (all rows or none)."""
-    from conferences.schedule import importer
-
     text = file.read_text(encoding="utf-8-sig")
     if dry_run:
         parsed = importer.parse(text)
@@ -44,19 +44,17 @@ def import_command(file: Path, dry_run: bool) -> None:
 @click.argument("slug")
 def generate_command(slug: str) -> None:
     """Generate the missing sessions of the series SLUG, skipping holidays."""
-    from conferences.schedule import services
-
-    series = services.series_by_slug(slug)
+    series = queries.series_by_slug(slug)
     if series is None:
         raise click.ClickException(f"No series with the short name {slug!r}.")
     try:
-        result = services.generate_sessions(series, actor=None)
+        result = series_changes.generate_sessions(series, actor=None)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(result.summary())
-    for warning in services.conflict_warnings(result.created):
+    for warning in conflicts.conflict_warnings(result.created):
         click.echo(f"warning: {warning}", err=True)
 
 
@@ -64,8 +62,6 @@ def generate_command(slug: str) -> None:
 @click.argument("year", type=click.IntRange(2000, 2100))
 def holidays_command(year: int) -> None:
     """Add the US federal holidays of the academic year starting in YEAR."""
-    from conferences.schedule.holidays import prefill_federal_holidays
-
     added = prefill_federal_holidays(year)
     db.session.commit()
     click.echo(f"Added {added} federal holiday(s) for {year}–{(year + 1) % 100:02d}.")

@@ -12,7 +12,8 @@ from sqlalchemy import insert, select, update
 
 from conferences import timeutil
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.people.models import Firm, Track
+from conferences.schedule import series_changes, session_changes
 from conferences.schedule.holidays import add_holiday, prefill_federal_holidays
 from conferences.schedule.models import TOPICS, Series, Session, SessionTopic
 
@@ -30,8 +31,8 @@ def _series(ctx, first: date, last: date, **values) -> Series:
     values.setdefault("weekdays", [])
     values.setdefault("topics", [])
     values.update(starts_on=first, ends_on=last)
-    series = services.create_series(values, actor=None, confirm_past=True)
-    result = services.generate_sessions(series, actor=None)
+    series = series_changes.create_series(values, actor=None, confirm_past=True)
+    result = series_changes.generate_sessions(series, actor=None)
     ctx.data.setdefault("schedule_counts", {})[series.slug] = result.created_count
     return series
 
@@ -67,15 +68,11 @@ def _firms(ctx) -> list:
     firms = ctx.data.get("firms")
     if firms:
         return list(firms)
-    from conferences.people.models import Firm
-
     return list(db.session.scalars(select(Firm).where(Firm.active.is_(True)).order_by(Firm.name)))
 
 
 def _tracks(ctx) -> list:
     """Tracks with their own seminar (not the categorical track everybody else is in)."""
-    from conferences.people.models import Track
-
     tracks = db.session.scalars(select(Track).where(Track.active.is_(True)).order_by(Track.name))
     return [t for t in tracks if "categorical" not in t.name.lower()]
 
@@ -251,10 +248,10 @@ def _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board) -> N
     replaced = _next_on_or_after(grand_rounds, soon + timedelta(days=21))
     if replaced is not None:
         day = timeutil.local_date(replaced.starts_at)
-        services.cancel_session(
+        session_changes.cancel_session(
             replaced, "Replaced by the visiting professor's grand rounds.", actor=None
         )
-        services.create_session(
+        session_changes.create_session(
             {
                 "title": "Visiting Professor Grand Rounds: Cardio-oncology",
                 "kind": "grand_rounds",
@@ -270,7 +267,7 @@ def _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board) -> N
         )
     later = _next_on_or_after(grand_rounds, soon + timedelta(days=90))
     if later is not None:
-        services.create_session(
+        session_changes.create_session(
             {
                 "title": "Visiting Professor Lecture: Antimicrobial Stewardship",
                 "kind": "lecture",
@@ -283,7 +280,7 @@ def _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board) -> N
             actor=None,
         )
     sim_day = soon + timedelta(days=(5 - soon.weekday()) % 7 + 14)  # a Saturday
-    services.create_session(
+    session_changes.create_session(
         {
             "title": "Code Blue Simulation Workshop",
             "kind": "simulation",
@@ -304,14 +301,14 @@ def _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board) -> N
     ):
         session = _next_on_or_after(series, soon, skip)
         if session is not None and not session.is_cancelled:
-            services.cancel_session(session, reason, actor=None)
+            session_changes.cancel_session(session, reason, actor=None)
     moved = _next_on_or_after(morning, soon, 5)
     if moved is not None:
         day = timeutil.local_date(moved.starts_at)
-        services.move_session(
+        session_changes.move_session(
             moved, day, time(9), time(10), actor=None, room="Library Seminar Room"
         )
     shifted = _next_on_or_after(board, soon, 2)
     if shifted is not None:
         day = timeutil.local_date(shifted.starts_at) + timedelta(days=1)
-        services.move_session(shifted, day, time(17), time(18), actor=None)
+        session_changes.move_session(shifted, day, time(17), time(18), actor=None)

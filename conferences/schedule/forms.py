@@ -22,6 +22,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from conferences import timeutil
 from conferences.extensions import db
 from conferences.formutil import CreateOnceMixin, PageForm, choices
+from conferences.people.models import Firm, Track
+from conferences.rotations.models import SETTING_LABELS, RotationType
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, TOPICS, Kind
 from conferences.schedule.recurrence import ORDINALS, WEEKDAY_NAMES
@@ -51,9 +53,6 @@ class AudienceMixin:
     rotations = MultiCheckboxField("On the rotation", coerce=int, choices=[])
 
     def load_audience_choices(self) -> None:
-        from conferences.people.models import Firm, Track
-        from conferences.rotations.models import SETTING_LABELS, RotationType
-
         def options(model):
             stmt = select(model.id, model.name).order_by(model.name)
             if hasattr(model, "active"):

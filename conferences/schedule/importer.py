@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from conferences import timeutil
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
-from conferences.schedule import services
-from conferences.schedule.audience import Audience
+from conferences.people.models import Firm, Track
+from conferences.rotations.models import RotationType, Setting
+from conferences.schedule import deletion, session_changes
+from conferences.schedule.audience import Audience, describe_audience
 from conferences.schedule.models import KIND_LABELS, Kind, ScheduleImport, Series, Session
 from conferences.text import one_line
 from conferences.timeutil import in_range
@@ -59,7 +61,7 @@ class ImportRow:
 
     @property
     def audience_words(self) -> str:
-        return services.describe_audience(self.audience)
+        return describe_audience(self.audience)
 
 
 @dataclass
@@ -90,9 +92,6 @@ class _Lookups:
     """Names to ids for audience words, series and kinds, loaded once per file."""
 
     def __init__(self) -> None:
-        from conferences.people.models import Firm, Track
-        from conferences.rotations.models import RotationType, Setting
-
         def by_name(model) -> dict[str, int]:
             rows = db.session.execute(select(model.id, model.name))
             return {name.lower(): id_ for id_, name in rows}
@@ -306,7 +305,7 @@ def apply(text: str, filename: str, actor) -> tuple[ScheduleImport, list[Session
     created = []
     for row in parsed.rows:
         created.append(
-            services.create_session(
+            session_changes.create_session(
                 {
                     "title": row.title,
                     "kind": row.kind,
@@ -339,7 +338,7 @@ def last_import() -> ScheduleImport | None:
 def undo_blockers(record: ScheduleImport) -> list[str]:
     """Why the import cannot be undone (empty when it can)."""
     ids = list(db.session.scalars(select(Session.id).where(Session.import_id == record.id)))
-    found = services.dependencies(ids)
+    found = deletion.dependencies(ids)
     return [f"{len(found)} of its sessions have attendance or teaching records"] if found else []
 
 
@@ -353,7 +352,7 @@ def undo(record: ScheduleImport, actor) -> int:
         raise DomainError(f"This import cannot be undone: {blockers[0]}.")
     sessions = list(db.session.scalars(select(Session).where(Session.import_id == record.id)))
     for session in sessions:
-        services.delete_session(session, actor)
+        deletion.delete_session(session, actor)
     record.undone_at = timeutil.now_utc()
     db.session.flush()
     return len(sessions)

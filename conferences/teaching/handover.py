@@ -19,8 +19,8 @@ from conferences.extensions import db
 from conferences.notifications import services as mail
 from conferences.people.models import User
 from conferences.program import services as program
+from conferences.schedule.bookkeeping import touch_session
 from conferences.schedule.models import Session
-from conferences.schedule.services import touch_session
 from conferences.teaching.eligibility import is_eligible
 from conferences.teaching.models import TeachingSlot
 from conferences.teaching.notices import describe, notify_coordinators, session_url

@@ -17,8 +17,8 @@ from conferences.audit import services as audit
 from conferences.errors import Conflict
 from conferences.extensions import db
 from conferences.notifications import services as mail
+from conferences.schedule.bookkeeping import touch_session
 from conferences.schedule.models import Series, Session, SessionStatus
-from conferences.schedule.services import touch_session
 from conferences.teaching.eligibility import check_role
 from conferences.teaching.models import Eligibility, SlotTemplate, TeachingSlot
 from conferences.teaching.notices import describe, session_url

@@ -326,7 +326,7 @@ def test_a_back_dated_session_is_expected_of_no_one_until_attendance_is_recorded
 
 
 def test_back_dated_series_sessions_are_not_counted_as_missed(clock, make_resident, make_series):
-    from conferences.schedule import services as schedule
+    from conferences.schedule import series_changes
 
     resident = make_resident(pgy=1)
     series = make_series(
@@ -336,7 +336,7 @@ def test_back_dated_series_sessions_are_not_counted_as_missed(clock, make_reside
         ends_on=date(2026, 11, 30),
         weekdays=[1],
     )
-    created = schedule.generate_sessions(series, actor=None).created
+    created = series_changes.generate_sessions(series, actor=None).created
     past = [s for s in created if s.ends_at < timeutil.now_utc()]
     assert past
     expected, attended, _ = rules.evaluate(

@@ -17,7 +17,7 @@ import pytest
 from conferences.extensions import db
 from conferences.feeds.caches import caches
 from conferences.feeds.subscriptions import feed_token
-from conferences.schedule import services as schedule
+from conferences.schedule import session_changes
 
 ICAL_JS = Path(__file__).parent / "vendor" / "icaljs" / "ical.min.js"
 ORIGIN = "http://icaljs.test"
@@ -65,8 +65,8 @@ def feed(app, clock, monkeypatch, make_resident, make_user, make_session) -> byt
         moved = make_session(on=date(2026, 11, 16), title="Moved")
         cancelled = make_session(on=date(2026, 11, 17), title="Cancelled")
         db.session.commit()
-        schedule.move_session(moved, date(2027, 3, 16), time(13), time(14), coordinator)
-        schedule.cancel_session(cancelled, "Snow day", coordinator)
+        session_changes.move_session(moved, date(2027, 3, 16), time(13), time(14), coordinator)
+        session_changes.cancel_session(cancelled, "Snow day", coordinator)
         token = feed_token(resident)
         db.session.commit()
     response = app.test_client().get(f"/feeds/{token}.ics")

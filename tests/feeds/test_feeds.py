@@ -18,7 +18,7 @@ from conferences.feeds.subscriptions import (
     set_alarm,
     unfollow_series,
 )
-from conferences.schedule import services as schedule_services
+from conferences.schedule import bookkeeping, session_changes
 from tests.feeds.conftest import by_uid, events_between, parse, utc
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -172,7 +172,7 @@ def test_edit_move_cancel_keep_uid_raise_sequence(
     coordinator = make_user(roles=("coordinator",))
     resident = make_resident(pgy=1)
     session = make_session(on=date(2026, 11, 16), title="Renal")
-    schedule_services.touch_session(session)
+    bookkeeping.touch_session(session)
     db.session.commit()
     url = feed_url(resident)
     uid = f"{session.public_id}@conferences.test"
@@ -183,19 +183,19 @@ def test_edit_move_cancel_keep_uid_raise_sequence(
     first = current()
     assert str(first["STATUS"]) == "CONFIRMED"
 
-    schedule_services.update_session(session, {"title": "Renal failure"}, coordinator)
+    session_changes.update_session(session, {"title": "Renal failure"}, coordinator)
     db.session.commit()
     edited = current()
     assert str(edited["SUMMARY"]) == "Lecture: Renal failure"
     assert edited["SEQUENCE"] > first["SEQUENCE"]
 
-    schedule_services.move_session(session, date(2026, 11, 18), time(13), time(14), coordinator)
+    session_changes.move_session(session, date(2026, 11, 18), time(13), time(14), coordinator)
     db.session.commit()
     moved = current()
     assert moved["SEQUENCE"] > edited["SEQUENCE"]
     assert utc(moved.DTSTART) == datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
 
-    schedule_services.cancel_session(session, "Speaker ill", coordinator)
+    session_changes.cancel_session(session, "Speaker ill", coordinator)
     db.session.commit()
     cancelled = current()
     assert cancelled["SEQUENCE"] > moved["SEQUENCE"]

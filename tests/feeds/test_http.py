@@ -37,11 +37,11 @@ def test_etag_and_if_none_match(app_ctx, make_resident, make_session, feed_url, 
 
 
 def test_if_modified_since(app_ctx, clock, make_resident, make_session, feed_url, fetch):
-    from conferences.schedule import services as schedule_services
+    from conferences.schedule import bookkeeping, session_changes
 
     resident = make_resident(pgy=1)
     session = make_session(on=date(2026, 11, 10))
-    schedule_services.touch_session(session)
+    bookkeeping.touch_session(session)
     db.session.commit()
     url = feed_url(resident)
     first = fetch(url)
@@ -49,7 +49,7 @@ def test_if_modified_since(app_ctx, clock, make_resident, make_session, feed_url
     assert fetch(url, **{"If-Modified-Since": last_modified}).status_code == 304
 
     clock.advance(minutes=5)
-    schedule_services.cancel_session(session, "Storm", resident)
+    session_changes.cancel_session(session, "Storm", resident)
     db.session.commit()
     changed = fetch(url, **{"If-Modified-Since": last_modified})
     assert changed.status_code == 200

@@ -14,7 +14,7 @@ from conferences.extensions import db
 from conferences.feeds.caches import FeedCaches
 from conferences.people import services as people
 from conferences.people.models import Role
-from conferences.schedule import services as schedule
+from conferences.schedule import series_changes, session_changes
 from conferences.teaching.handover import offer_swap, request_release
 from tests.feeds.conftest import parse
 
@@ -65,7 +65,7 @@ def test_renaming_a_series_without_touching_its_sessions_renames_its_feed(
     changed()
     path = f"/feeds/series/{series.slug}.ics"
     assert str(parse(client.get(path).data)["X-WR-CALNAME"]) == "Noon Conference"
-    schedule.update_series(series, {"title": "Noon Report"}, None, scope="none")
+    series_changes.update_series(series, {"title": "Noon Report"}, None, scope="none")
     db.session.commit()
     calendar = parse(client.get(path).data)
     assert str(calendar["X-WR-CALNAME"]) == "Noon Report"
@@ -107,7 +107,7 @@ def test_slot_bookkeeping_that_shows_nowhere_leaves_every_process_in_agreement(
         assert answer.headers["Last-Modified"] == first.headers["Last-Modified"]
 
     clock.advance(hours=1)
-    schedule.move_session(slot.session, date(2026, 11, 6), time(13), time(14), teacher)
+    session_changes.move_session(slot.session, date(2026, 11, 6), time(13), time(14), teacher)
     db.session.commit()
     with process(app, FeedCaches()):
         fresh = client.get(url)

@@ -14,7 +14,7 @@ from conferences.extensions import db
 from conferences.feeds.caches import FeedCaches
 from conferences.feeds.subscriptions import reset_token
 from conferences.people import services as people
-from conferences.schedule import services as schedule
+from conferences.schedule import session_changes
 from tests.feeds.conftest import parse
 from tests.feeds.test_invalidation import process
 
@@ -64,7 +64,7 @@ def test_a_schedule_change_on_one_process_shows_in_another_process_feed(
     other = FeedCaches()
     with process(app, other):
         before = client.get(url)
-    schedule.move_session(session, date(2026, 11, 10), time(13), time(14), resident)
+    session_changes.move_session(session, date(2026, 11, 10), time(13), time(14), resident)
     db.session.commit()
     with process(app, other):
         after = client.get(url)

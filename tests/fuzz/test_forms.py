@@ -296,7 +296,7 @@ def _query_names() -> list[str]:
             continue
         source = inspect.getsource(inspect.getmodule(inspect.unwrap(view)))
         names.update(re.findall(r"args\.get\(\s*\"(\w+)\"", source))
-        names.update(re.findall(r"_date_arg\(\s*\"(\w+)\"", source))
+        names.update(re.findall(r"date_arg\(\s*\"(\w+)\"", source))
     return sorted(names)
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conferences import timeutil
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.schedule import series_changes
 from conferences.schedule.holidays import add_holiday
 from conferences.schedule.recurrence import ORDINALS, Rule
 from tests.fuzz.conftest import fuzz_settings
@@ -195,7 +195,7 @@ def _generate_and_check(
     rule = Rule.from_series(series)
     if rule.problems():
         return
-    result = services.generate_sessions(series, coordinator)
+    result = series_changes.generate_sessions(series, coordinator)
     db.session.flush()
     days_made = [s.occurrence_on for s in result.created]
     assert all(b > a for a, b in itertools.pairwise(days_made)), "sorted and unique"
@@ -213,5 +213,5 @@ def _generate_and_check(
         else:  # the start moved out of the DST gap past the end: the length is kept
             length = datetime.combine(day, end) - datetime.combine(day, start)
             assert session.ends_at - session.starts_at == length
-    again = services.generate_sessions(series, coordinator)
+    again = series_changes.generate_sessions(series, coordinator)
     assert again.created_count == 0  # idempotent

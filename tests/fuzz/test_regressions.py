@@ -7,8 +7,9 @@ from datetime import date, time, timedelta
 import pytest
 
 from conferences import timeutil
+from conferences.errors import DomainError
 from conferences.extensions import db
-from conferences.schedule import importer, services
+from conferences.schedule import importer, series_changes, session_changes
 from conferences.schedule.recurrence import Rule
 
 HEADER = "date,start,end,title\n"
@@ -47,7 +48,7 @@ def test_series_starting_in_the_spring_forward_gap_keeps_its_length(app_ctx, mak
         start_time=time(2, 30),
         end_time=time(3, 0),
     )
-    created = services.generate_sessions(series, None).created
+    created = series_changes.generate_sessions(series, None).created
     db.session.flush()
     gap_day, next_week = created
     assert gap_day.ends_at - gap_day.starts_at == timedelta(minutes=30)
@@ -63,5 +64,5 @@ def test_one_off_session_far_in_the_future_is_refused(app_ctx):
         "start_time": time(23, 0),
         "end_time": time(23, 30),
     }
-    with pytest.raises(services.DomainError):
-        services.create_session(values, None)
+    with pytest.raises(DomainError):
+        session_changes.create_session(values, None)

@@ -8,8 +8,14 @@ import pytest
 
 from conferences.extensions import db
 from conferences.rotations.models import RotationAssignment, RotationType
-from conferences.schedule.audience import Audience, in_audience, resident_facts, session_residents
-from conferences.schedule.services import audiences_overlap, describe_audience
+from conferences.schedule.audience import (
+    Audience,
+    describe_audience,
+    in_audience,
+    resident_facts,
+    session_residents,
+)
+from conferences.schedule.conflicts import audiences_overlap
 
 ON = date(2026, 11, 10)
 

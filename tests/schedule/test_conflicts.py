@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from conferences.schedule import services
+from conferences.schedule import conflicts, series_changes, session_changes
 from tests.schedule.conftest import series_values
 
 DAY = date(2026, 11, 12)
@@ -12,7 +12,7 @@ DAY = date(2026, 11, 12)
 
 def test_room_double_booking_is_warned(app_ctx, clock, make_session, coordinator):
     make_session(on=DAY, start=time(12), room="Room 5A", title="Noon", required=False)
-    session = services.create_session(
+    session = session_changes.create_session(
         {
             "title": "Pharma lunch",
             "kind": "lecture",
@@ -23,7 +23,7 @@ def test_room_double_booking_is_warned(app_ctx, clock, make_session, coordinator
         },
         coordinator,
     )
-    warnings = services.conflict_warnings([session])
+    warnings = conflicts.conflict_warnings([session])
     assert len(warnings) == 1
     assert "double-booked" in warnings[0]
     assert session.id  # saved anyway
@@ -43,30 +43,30 @@ def test_overlapping_required_sessions_for_overlapping_audiences(
         "end_time": time(13),
         "required": True,
     }
-    interns = services.create_session(
+    interns = session_changes.create_session(
         {**values, "title": "Intern report", "room": "C", "audience": {"pgy": [1]}}, coordinator
     )
-    warnings = services.conflict_warnings([interns])
+    warnings = conflicts.conflict_warnings([interns])
     assert len(warnings) == 1
     assert "Noon conference" in warnings[0]
     assert "PGY-1" in warnings[0]
-    optional = services.create_session(
+    optional = session_changes.create_session(
         {**values, "title": "Optional", "room": "D", "required": False}, coordinator
     )
-    assert services.conflict_warnings([optional]) == []
+    assert conflicts.conflict_warnings([optional]) == []
 
 
 def test_cancelled_sessions_do_not_conflict(app_ctx, clock, make_session, coordinator):
     other = make_session(on=DAY, start=time(12), room="Room 5A")
-    services.cancel_session(other, "Off", coordinator)
-    series = services.create_series(series_values(), coordinator)
-    result = services.generate_sessions(series, coordinator)
-    assert services.conflict_warnings(result.created) == []
+    session_changes.cancel_session(other, "Off", coordinator)
+    series = series_changes.create_series(series_values(), coordinator)
+    result = series_changes.generate_sessions(series, coordinator)
+    assert conflicts.conflict_warnings(result.created) == []
 
 
 def test_generation_warns_through_the_page(login_as, coordinator, make_session, clock):
     make_session(on=date(2026, 11, 10), start=time(12), room="Room 5A", title="Booked")
-    series = services.create_series(series_values(), coordinator)
+    series = series_changes.create_series(series_values(), coordinator)
     client = login_as(coordinator)
     response = client.post(f"/series/{series.slug}/generate", follow_redirects=True)
     assert response.status_code == 200

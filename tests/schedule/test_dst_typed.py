@@ -12,7 +12,7 @@ import recurring_ical_events
 from conferences import timeutil
 from conferences.errors import DomainError, TimeChoiceNeeded
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.schedule import session_changes
 from conferences.schedule.models import Session
 
 FALL_BACK = date(2026, 11, 1)
@@ -43,22 +43,22 @@ def test_timeutil_knows_skipped_and_repeated_times(app_ctx):
 
 def test_a_time_that_does_not_exist_is_refused(app_ctx):
     with pytest.raises(DomainError, match="does not exist") as refused:
-        services.create_session(_values(SPRING_FORWARD, time(2, 30), time(3, 30)), None)
+        session_changes.create_session(_values(SPRING_FORWARD, time(2, 30), time(3, 30)), None)
     assert refused.value.field == "start_time"
 
 
 def test_a_repeated_time_needs_a_choice_and_keeps_the_typed_length(app_ctx):
     with pytest.raises(TimeChoiceNeeded) as asked:
-        services.create_session(_values(FALL_BACK, time(1, 30), time(2, 30)), None)
+        session_changes.create_session(_values(FALL_BACK, time(1, 30), time(2, 30)), None)
     assert "happens twice" in asked.value.message
     assert [label for _, label in asked.value.choices] == [
         "first 01:30 (EDT)",
         "second 01:30 (EST)",
     ]
-    first = services.create_session(
+    first = session_changes.create_session(
         _values(FALL_BACK, time(1, 30), time(2, 30), repeated_time="first"), None
     )
-    second = services.create_session(
+    second = session_changes.create_session(
         _values(FALL_BACK, time(1, 30), time(2, 30), repeated_time="second"), None
     )
     assert first.starts_at == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from conferences import timeutil
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
-from conferences.schedule import importer, services
+from conferences.schedule import importer, series_changes
 from conferences.schedule.models import ScheduleImport, Session
 from tests.schedule.conftest import series_values
 
@@ -80,8 +80,8 @@ def test_missing_columns_are_reported_on_line_one(app_ctx):
 
 
 def test_series_rows_cannot_duplicate_an_occurrence(app_ctx, clock, coordinator):
-    series = services.create_series(series_values(slug="noon"), coordinator)
-    services.generate_sessions(series, coordinator)
+    series = series_changes.create_series(series_values(slug="noon"), coordinator)
+    series_changes.generate_sessions(series, coordinator)
     text = "date,start,end,series\n2026-11-16,12:00,13:00,noon\n2026-12-05,12:00,13:00,noon\n"
     parsed = importer.parse(text)
     assert [line for line, _ in parsed.errors] == [2]
@@ -172,7 +172,7 @@ def test_cli_import_generate_and_holidays(runner, app_ctx, clock, tmp_path, make
     result = runner.invoke(args=["schedule", "import", str(path)])
     assert result.exit_code != 0
     assert "line 6" in result.output
-    series = services.create_series(series_values(slug="noon"), actor=None)
+    series = series_changes.create_series(series_values(slug="noon"), actor=None)
     db.session.commit()
     result = runner.invoke(args=["schedule", "generate", "noon"])
     assert result.exit_code == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.schedule import series_changes
 from conferences.schedule.models import Session
 from conferences.schedule.recurrence import Rule
 from tests.schedule.conftest import series_values
@@ -18,8 +18,8 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 @pytest.fixture
 def session_id(app_ctx, clock, coordinator):
-    series = services.create_series(series_values(slug="noon"), coordinator)
-    session = services.generate_sessions(series, coordinator).created[0]
+    series = series_changes.create_series(series_values(slug="noon"), coordinator)
+    session = series_changes.generate_sessions(series, coordinator).created[0]
     db.session.commit()
     return session.public_id
 

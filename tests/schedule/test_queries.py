@@ -8,7 +8,7 @@ from datetime import date, time
 from sqlalchemy import event
 
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.schedule import series_changes
 from tests.schedule.conftest import series_values
 
 
@@ -42,7 +42,7 @@ def test_month_view_query_count_is_constant(
     db.session.commit()
     small = _month(client)
     for n, start in enumerate((time(7), time(8), time(12), time(16))):
-        series = services.create_series(
+        series = series_changes.create_series(
             series_values(
                 title=f"Series {n}",
                 start_time=start,
@@ -54,7 +54,7 @@ def test_month_view_query_count_is_constant(
             ),
             coordinator,
         )
-        services.generate_sessions(series, coordinator)
+        series_changes.generate_sessions(series, coordinator)
     db.session.commit()
     large = _month(client)
     assert large == small

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from conferences.errors import DomainError
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.schedule import series_changes
 from conferences.schedule.holidays import add_holiday, prefill_federal_holidays
 from conferences.schedule.models import Holiday, Session
 from conferences.schedule.recurrence import Rule
@@ -71,10 +71,10 @@ def test_rule_problems(rule, field):
 def test_generation_skips_holidays_and_says_how_many(app_ctx, clock):
     prefill_federal_holidays(2026)
     add_holiday("Winter break", date(2026, 12, 24), date(2027, 1, 1))
-    series = services.create_series(
+    series = series_changes.create_series(
         series_values(starts_on=date(2026, 11, 9), ends_on=date(2027, 1, 8)), actor=None
     )
-    result = services.generate_sessions(series, actor=None)
+    result = series_changes.generate_sessions(series, actor=None)
     days = {s.occurrence_on for s in result.created}
     skipped = {day for day, _ in result.skipped_holidays}
     # Veterans Day (Wed 11 Nov), Thanksgiving (26 Nov), Christmas (observed Fri 25 Dec is
@@ -91,7 +91,7 @@ def test_generation_skips_holidays_and_says_how_many(app_ctx, clock):
 
 def test_nth_weekday_series_skips_a_holiday(app_ctx, clock):
     prefill_federal_holidays(2026)
-    series = services.create_series(
+    series = series_changes.create_series(
         series_values(
             title="First Monday M&M",
             kind="mm",
@@ -104,7 +104,7 @@ def test_nth_weekday_series_skips_a_holiday(app_ctx, clock):
         ),
         actor=None,
     )
-    result = services.generate_sessions(series, actor=None)
+    result = series_changes.generate_sessions(series, actor=None)
     # 1st Mondays: 7 Dec, 4 Jan, 1 Feb, 1 Mar; none is a federal holiday in this range.
     assert [s.occurrence_on for s in result.created] == [
         date(2026, 12, 7),
@@ -114,28 +114,28 @@ def test_nth_weekday_series_skips_a_holiday(app_ctx, clock):
     ]
     add_holiday("Program retreat", date(2027, 4, 5))
     series.ends_on = date(2027, 4, 30)
-    again = services.generate_sessions(series, actor=None)
+    again = series_changes.generate_sessions(series, actor=None)
     assert again.created == []
     assert again.skipped_holidays == [(date(2027, 4, 5), "Program retreat")]
     assert again.existing == 4
 
 
 def test_generating_twice_adds_nothing(app_ctx, clock, changes):
-    series = services.create_series(series_values(), actor=None)
-    first = services.generate_sessions(series, actor=None)
+    series = series_changes.create_series(series_values(), actor=None)
+    first = series_changes.generate_sessions(series, actor=None)
     assert first.created_count == 16
     assert [change for _, change, _ in changes] == ["created"] * 16
-    second = services.generate_sessions(series, actor=None)
+    second = series_changes.generate_sessions(series, actor=None)
     assert second.created_count == 0
     assert second.existing == 16
     assert db.session.scalar(select(func.count()).select_from(Session)) == 16
 
 
 def test_generated_sessions_copy_series_values_and_topics(app_ctx, clock):
-    series = services.create_series(
+    series = series_changes.create_series(
         series_values(audience={"pgy": [1]}, topics=["gi", "cardiovascular"]), actor=None
     )
-    session = services.generate_sessions(series, actor=None).created[0]
+    session = series_changes.generate_sessions(series, actor=None).created[0]
     db.session.expire_all()
     assert session.topics == ["cardiovascular", "gi"]
     assert session.audience == {"pgy": [1]}
@@ -157,13 +157,13 @@ def test_generated_sessions_copy_series_values_and_topics(app_ctx, clock):
 )
 def test_bad_series_is_refused_and_nothing_saved(app_ctx, clock, override, field):
     with pytest.raises(DomainError) as caught:
-        services.create_series(series_values(**override), actor=None)
+        series_changes.create_series(series_values(**override), actor=None)
     assert caught.value.field == field
     assert db.session.scalar(select(func.count()).select_from(Session)) == 0
 
 
 def test_past_start_is_allowed_when_confirmed(app_ctx, clock):
-    series = services.create_series(
+    series = series_changes.create_series(
         series_values(starts_on=date(2026, 10, 1)), actor=None, confirm_past=True
     )
     assert series.id
@@ -171,10 +171,10 @@ def test_past_start_is_allowed_when_confirmed(app_ctx, clock):
 
 def test_a_year_of_weekdays_skips_every_weekday_federal_holiday(app_ctx, clock):
     prefill_federal_holidays(2026)
-    series = services.create_series(
+    series = series_changes.create_series(
         series_values(starts_on=date(2026, 11, 4), ends_on=date(2027, 6, 30)), actor=None
     )
-    result = services.generate_sessions(series, actor=None)
+    result = series_changes.generate_sessions(series, actor=None)
     holidays = db.session.scalars(
         select(Holiday.starts_on).where(Holiday.starts_on >= date(2026, 11, 4))
     ).all()

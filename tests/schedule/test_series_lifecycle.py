@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.schedule import series_changes
 from conferences.schedule.models import Series, Session
 from tests.schedule.conftest import series_values
 
@@ -23,20 +23,20 @@ def test_new_series_form_starts_on_the_next_weekday(clock, coordinator, login_as
 
 
 def test_preview_says_how_many_past_dates_it_would_add(clock, coordinator, login_as):
-    series = services.create_series(
+    series = series_changes.create_series(
         series_values(weekdays=[0], starts_on=date(2026, 10, 5), ends_on=date(2026, 11, 30)),
         actor=None,
         confirm_past=True,
     )
-    assert services.plan_generation(series).past == 5  # Oct 5, 12, 19, 26, Nov 2
+    assert series_changes.plan_generation(series).past == 5  # Oct 5, 12, 19, 26, Nov 2
     db.session.commit()
     html = login_as(coordinator).get(f"/series/{series.slug}").get_data(as_text=True)
     assert "5 of them on past dates" in html
 
 
 def test_a_series_without_records_is_deleted_with_its_sessions(clock, coordinator, login_as):
-    series = services.create_series(series_values(), actor=None, confirm_past=True)
-    created = services.generate_sessions(series, actor=None).created
+    series = series_changes.create_series(series_values(), actor=None, confirm_past=True)
+    created = series_changes.generate_sessions(series, actor=None).created
     assert created
     slug = series.slug
     db.session.commit()
@@ -54,8 +54,8 @@ def test_a_series_with_records_is_not_deleted_and_says_which(
 ):
     from conferences.attendance.models import Attendance
 
-    series = services.create_series(series_values(), actor=None, confirm_past=True)
-    created = services.generate_sessions(series, actor=None).created
+    series = series_changes.create_series(series_values(), actor=None, confirm_past=True)
+    created = series_changes.generate_sessions(series, actor=None).created
     resident = make_resident()
     db.session.add(
         Attendance(session_id=created[0].id, resident_id=resident.id, mark="present", source="x")

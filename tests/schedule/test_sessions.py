@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.program.services import counter_value
-from conferences.schedule import services
+from conferences.schedule import bookkeeping, deletion, queries, series_changes, session_changes
 from conferences.schedule.models import Session
 from tests.schedule.conftest import series_values
 
@@ -18,8 +18,8 @@ from tests.schedule.conftest import series_values
 @pytest.fixture
 def generated(app_ctx, clock):
     """A weekday noon series, 9–30 November 2026, generated (16 sessions)."""
-    series = services.create_series(series_values(), actor=None)
-    sessions = services.generate_sessions(series, actor=None).created
+    series = series_changes.create_series(series_values(), actor=None)
+    sessions = series_changes.generate_sessions(series, actor=None).created
     db.session.commit()
     return series, sessions
 
@@ -27,11 +27,11 @@ def generated(app_ctx, clock):
 def test_edit_one_keeps_its_values_when_the_series_changes(generated, coordinator):
     series, sessions = generated
     one = sessions[3]
-    services.update_session(one, {"title": "Special lecture", "room": "Aud"}, coordinator)
+    session_changes.update_session(one, {"title": "Special lecture", "room": "Aud"}, coordinator)
     assert one.detached
     assert one.revision == 1
     assert [s.title for s in sessions if s.title != "Noon Conference"] == ["Special lecture"]
-    changed = services.update_series(
+    changed = series_changes.update_series(
         series, {"title": "Noon Report", "room": "Room 7"}, coordinator, scope="all"
     )
     assert one not in changed
@@ -43,13 +43,13 @@ def test_edit_one_keeps_its_values_when_the_series_changes(generated, coordinato
 def test_edit_following_changes_this_and_later_sessions_only(generated, coordinator, changes):
     series, sessions = generated
     pivot = sessions[5]
-    changed = services.update_session(
+    changed = session_changes.update_session(
         pivot, {"room": "Room 9", "start_time": time(12, 15)}, coordinator, scope="following"
     )
     assert changed == sessions[5:]
     assert all(s.room == "Room 9" for s in sessions[5:])
     assert all(s.room == "Room 5A" for s in sessions[:5])
-    assert all(services.wall_times(s)[0] == time(12, 15) for s in sessions[5:])
+    assert all(queries.wall_times(s)[0] == time(12, 15) for s in sessions[5:])
     assert all(s.revision == 1 for s in sessions[5:])
     assert all(s.revision == 0 for s in sessions[:5])
     assert {change for _, change, _ in changes} == {"moved"}
@@ -61,7 +61,9 @@ def test_edit_following_changes_this_and_later_sessions_only(generated, coordina
 def test_update_series_upcoming_leaves_past_sessions(generated, coordinator, clock):
     series, sessions = generated
     clock.set(clock.at.replace(day=18))
-    changed = services.update_series(series, {"room": "Room 2"}, coordinator, scope="upcoming")
+    changed = series_changes.update_series(
+        series, {"room": "Room 2"}, coordinator, scope="upcoming"
+    )
     assert changed
     assert all(s.starts_at >= clock.at for s in changed)
     assert sessions[0].room == "Room 5A"
@@ -72,11 +74,13 @@ def test_move_bumps_revision_and_keeps_occurrence(generated, coordinator, change
     session = sessions[0]
     before_counter = counter_value()
     clock.advance(minutes=30)
-    services.move_session(session, date(2026, 11, 14), time(9), time(10), coordinator, room="B")
+    session_changes.move_session(
+        session, date(2026, 11, 14), time(9), time(10), coordinator, room="B"
+    )
     assert session.revision == 1
     assert session.updated_at == clock.at
     assert session.occurrence_on == date(2026, 11, 9)
-    assert services.wall_times(session) == (time(9), time(10))
+    assert queries.wall_times(session) == (time(9), time(10))
     assert counter_value() == before_counter + 1
     assert changes[-1][1:] == ("moved", coordinator)
 
@@ -84,13 +88,13 @@ def test_move_bumps_revision_and_keeps_occurrence(generated, coordinator, change
 def test_cancel_and_restore_bump_revision(generated, coordinator, changes):
     _, sessions = generated
     session = sessions[1]
-    services.cancel_session(session, "Snow day", coordinator)
+    session_changes.cancel_session(session, "Snow day", coordinator)
     assert session.is_cancelled
     assert session.cancel_reason == "Snow day"
     assert session.revision == 1
     with pytest.raises(DomainError):
-        services.cancel_session(session, "again", coordinator)
-    services.restore_session(session, coordinator)
+        session_changes.cancel_session(session, "again", coordinator)
+    session_changes.restore_session(session, coordinator)
     assert not session.is_cancelled
     assert session.revision == 2
     assert [c for _, c, _ in changes] == ["cancelled", "restored"]
@@ -99,7 +103,7 @@ def test_cancel_and_restore_bump_revision(generated, coordinator, changes):
 def test_cancel_needs_a_reason(generated, coordinator):
     _, sessions = generated
     with pytest.raises(DomainError) as caught:
-        services.cancel_session(sessions[0], "  ", coordinator)
+        session_changes.cancel_session(sessions[0], "  ", coordinator)
     assert caught.value.field == "reason"
     assert not sessions[0].is_cancelled
     assert sessions[0].revision == 0
@@ -108,7 +112,7 @@ def test_cancel_needs_a_reason(generated, coordinator):
 def test_touch_session_bumps_revision_and_counter(generated):
     _, sessions = generated
     before = counter_value()
-    services.touch_session(sessions[0])
+    bookkeeping.touch_session(sessions[0])
     assert sessions[0].revision == 1
     assert counter_value() == before + 1
 
@@ -132,13 +136,13 @@ def test_delete_refuses_when_attendance_or_a_held_slot_exists(
     db.session.flush()
     for session in sessions[:2]:
         with pytest.raises(DomainError, match="cancel it instead"):
-            services.delete_session(session, coordinator)
-    services.delete_session(sessions[2], coordinator)  # an open slot does not block
+            deletion.delete_session(session, coordinator)
+    deletion.delete_session(sessions[2], coordinator)  # an open slot does not block
     assert db.session.scalar(select(func.count()).select_from(Session)) == 15
 
 
 def test_one_off_session_and_lookups(app_ctx, clock, coordinator, changes):
-    session = services.create_session(
+    session = session_changes.create_session(
         {
             "title": "Visiting professor",
             "kind": "grand_rounds",
@@ -151,13 +155,13 @@ def test_one_off_session_and_lookups(app_ctx, clock, coordinator, changes):
     )
     assert session.series_id is None
     assert session.topics == ["oncology"]
-    assert services.get_session_by_public_id(session.public_id) is session
-    assert services.get_session_by_public_id("nope") is None
+    assert queries.get_session_by_public_id(session.public_id) is session
+    assert queries.get_session_by_public_id("nope") is None
     start = session.starts_at - timedelta(hours=1)
-    assert services.sessions_between(start, start + timedelta(hours=3)) == [session]
-    services.cancel_session(session, "Flight cancelled", coordinator)
+    assert queries.sessions_between(start, start + timedelta(hours=3)) == [session]
+    session_changes.cancel_session(session, "Flight cancelled", coordinator)
     assert (
-        services.sessions_between(start, start + timedelta(hours=3), include_cancelled=False) == []
+        queries.sessions_between(start, start + timedelta(hours=3), include_cancelled=False) == []
     )
     assert changes[0][1] == "created"
 
@@ -168,13 +172,13 @@ def test_deleted_occurrence_stays_out_of_later_generations_until_brought_back(
     series, sessions = generated
     gone = sessions[3]
     day = gone.occurrence_on
-    services.delete_session(gone, coordinator)
+    deletion.delete_session(gone, coordinator)
     db.session.commit()
 
-    plan = services.plan_generation(series)
+    plan = series_changes.plan_generation(series)
     assert plan.new == []
     assert plan.removed == [day]
-    again = services.generate_sessions(series, actor=None)
+    again = series_changes.generate_sessions(series, actor=None)
     assert again.created == []
     assert "left out 1 deleted date(s)" in again.summary()
     assert day not in {s.occurrence_on for s in db.session.scalars(select(Session))}
@@ -190,15 +194,15 @@ def test_deleted_occurrence_stays_out_of_later_generations_until_brought_back(
         == 404
     )
     db.session.expire_all()
-    assert services.plan_generation(series).new == [day]
-    (back,) = services.generate_sessions(series, actor=None).created
+    assert series_changes.plan_generation(series).new == [day]
+    (back,) = series_changes.generate_sessions(series, actor=None).created
     assert back.occurrence_on == day
 
 
 def test_deleting_a_one_off_session_records_no_series_date(app_ctx, clock, coordinator):
     from conferences.schedule.models import SeriesRemovedDate
 
-    session = services.create_session(
+    session = session_changes.create_session(
         {
             "title": "Visiting professor",
             "kind": "grand_rounds",
@@ -208,5 +212,5 @@ def test_deleting_a_one_off_session_records_no_series_date(app_ctx, clock, coord
         },
         coordinator,
     )
-    services.delete_session(session, coordinator)
+    deletion.delete_session(session, coordinator)
     assert db.session.scalars(select(SeriesRemovedDate)).all() == []

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from conferences.auth import sessions as sign_ins
 from conferences.extensions import db
-from conferences.schedule import services
+from conferences.schedule import queries, series_changes
 from conferences.schedule.models import Holiday, Series, Session
 from tests.schedule.conftest import series_values
 
@@ -24,8 +24,8 @@ def _schedule_rules(app):
 @pytest.fixture
 def world(app_ctx, clock, coordinator):
     """One series with sessions, a holiday and an import, so every URL has a target."""
-    series = services.create_series(series_values(slug="noon"), coordinator)
-    session = services.generate_sessions(series, coordinator).created[0]
+    series = series_changes.create_series(series_values(slug="noon"), coordinator)
+    session = series_changes.generate_sessions(series, coordinator).created[0]
     holiday = Holiday(name="Retreat", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 1))
     db.session.add(holiday)
     from conferences.schedule.models import ScheduleImport
@@ -140,7 +140,7 @@ def test_cancelled_session_is_struck_through_with_reason(client, world, coordina
     hidden = client.get("/schedule?view=list&start=2026-11-09&end=2026-11-09&include_cancelled=0")
     assert b"Snow day" not in hidden.data
     assert client.post(f"{url}/restore").status_code == 303
-    session = services.get_session_by_public_id(world["public_id"])
+    session = queries.get_session_by_public_id(world["public_id"])
     assert not session.is_cancelled
     assert session.revision == 2
 
@@ -239,7 +239,7 @@ def test_edit_move_and_one_off_through_the_pages(client, world, coordinator, log
         },
     )
     assert edit.status_code == 303
-    session = services.get_session_by_public_id(world["public_id"])
+    session = queries.get_session_by_public_id(world["public_id"])
     assert session.title == "Special"
     assert session.topics == ["gi"]
     assert session.detached
@@ -254,8 +254,8 @@ def test_edit_move_and_one_off_through_the_pages(client, world, coordinator, log
     )
     assert move.status_code == 303
     db.session.expire_all()
-    session = services.get_session_by_public_id(world["public_id"])
-    assert services.wall_times(session) == (time(9), time(10))
+    session = queries.get_session_by_public_id(world["public_id"])
+    assert queries.wall_times(session) == (time(9), time(10))
     assert session.revision == 2
     new = client.post(
         "/sessions/new",

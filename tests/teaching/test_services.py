@@ -437,11 +437,11 @@ def test_time_of_session_is_local(clock, make_session):
 def test_generating_a_series_gives_every_session_its_template_slots(
     clock, coordinator, make_series
 ):
-    from conferences.schedule import services as schedule_services
+    from conferences.schedule import series_changes
 
     series = make_series(starts_on=date(2026, 11, 9), ends_on=date(2026, 11, 20))
     set_slot_template(series, [TemplateRow("lecturer")], coordinator)
-    result = schedule_services.generate_sessions(series, coordinator)
+    result = series_changes.generate_sessions(series, coordinator)
     ids = [s.id for s in series.sessions]
     assert len(ids) == result.created_count > 0
     slots = slots_by_session(ids)
