@@ -1,4 +1,4 @@
-"""Attendance reports: aggregates over ``attendance.rules.evaluate``, as plain tables.
+"""Attendance reports: aggregates over ``attendance.evaluation.evaluate``, as plain tables.
 
 Every report page shows tables built here, and every export writes the same tables, so
 a page and its CSV/Excel file never disagree. The numbers come from one evaluation of the
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance import rules
+from conferences.attendance.evaluation import Evaluation, evaluate
 from conferences.attendance.excusals import excusals_of
 from conferences.dbutil import parse_id
 from conferences.extensions import db
@@ -190,7 +191,7 @@ class ResidentLine:
 class Overview:
     filters: Filters
     threshold: int
-    evaluation: rules.Evaluation
+    evaluation: Evaluation
     residents: list[ResidentLine]
     by_class: dict[str, Tally]
     by_firm: dict[str, Tally]
@@ -215,7 +216,7 @@ NO_FIRM = "No firm"
 
 def overview(filters: Filters, now: datetime | None = None) -> Overview:
     """The program overview: totals by resident, class, firm, series and month."""
-    evaluation = rules.evaluate(
+    evaluation = evaluate(
         filters.start_on,
         filters.end_on,
         firm_id=filters.firm_id,
@@ -518,11 +519,11 @@ def outlook(resident: User, now: datetime | None = None) -> Outlook:
     today = timeutil.local_date(now)
     year = timeutil.academic_year_of(today)
     start_on, end_on = timeutil.academic_year_bounds(year)
-    evaluation = rules.evaluate(start_on, end_on, resident_ids=[resident.id], now=now)
+    evaluation = evaluate(start_on, end_on, resident_ids=[resident.id], now=now)
     return _outlook_from(evaluation, resident.id, threshold_for(year), today)
 
 
-def _outlook_from(evaluation: rules.Evaluation, rid: int, threshold: int, today: date) -> Outlook:
+def _outlook_from(evaluation: Evaluation, rid: int, threshold: int, today: date) -> Outlook:
     recent_from = today - timedelta(days=RECENT_DAYS)
     expected = attended = excused = upcoming = recent_expected = recent_attended = 0
     for s in evaluation.sessions:
@@ -546,7 +547,7 @@ def _outlook_from(evaluation: rules.Evaluation, rid: int, threshold: int, today:
     )
 
 
-def resident_detail_table(evaluation: rules.Evaluation, resident_id: int) -> Table:
+def resident_detail_table(evaluation: Evaluation, resident_id: int) -> Table:
     """Every session of the range the resident is in the audience of or has a mark at."""
     series_titles = dict(db.session.execute(select(Series.id, Series.title)).all())
     table = Table(
@@ -599,7 +600,7 @@ def resident_detail_table(evaluation: rules.Evaluation, resident_id: int) -> Tab
 class ResidentReport:
     resident: User
     filters: Filters
-    evaluation: rules.Evaluation
+    evaluation: Evaluation
     expected: int
     attended: int
     excused: int
@@ -617,9 +618,7 @@ def resident_report(
     resident: User, filters: Filters, now: datetime | None = None
 ) -> ResidentReport:
     now = now or timeutil.now_utc()
-    evaluation = rules.evaluate(
-        filters.start_on, filters.end_on, resident_ids=[resident.id], now=now
-    )
+    evaluation = evaluate(filters.start_on, filters.end_on, resident_ids=[resident.id], now=now)
     expected, attended, excused = evaluation.totals_by_resident().get(resident.id, (0, 0, 0))
     current = timeutil.academic_year_of(timeutil.local_date(now))
     outlook_value = None
@@ -628,7 +627,7 @@ def resident_report(
         if (filters.start_on, filters.end_on) == (year_start, year_end):
             year_eval = evaluation
         else:
-            year_eval = rules.evaluate(year_start, year_end, resident_ids=[resident.id], now=now)
+            year_eval = evaluate(year_start, year_end, resident_ids=[resident.id], now=now)
         outlook_value = _outlook_from(
             year_eval, resident.id, threshold_for(current), timeutil.local_date(now)
         )
