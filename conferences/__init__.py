@@ -57,10 +57,15 @@ def create_app(config: dict | None = None) -> Flask:
     _import_models()
 
     from conferences import logs, metrics, security, web
+    from conferences.auth import loading
+    from conferences.people import policy
 
     logs.init_app(app)
     security.init_app(app)
+    loading.init_app(app)
     web.init_app(app)
+    policy.init_app(app)
+    _register_access_facts()
     _register_blueprints(app)
     _register_cli(app)
     from conferences.feeds.fastpath import FeedFastPath
@@ -113,6 +118,12 @@ def _import_models() -> None:
     from conferences.rotations import models as _rotations  # noqa: F401
     from conferences.schedule import models as _schedule  # noqa: F401
     from conferences.teaching import models as _teaching  # noqa: F401
+
+
+def _register_access_facts() -> None:
+    """Import the modules through which higher domains tell the access policy what they
+    know (they register on import)."""
+    from conferences.teaching import access as _teaching  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

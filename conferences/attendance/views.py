@@ -33,13 +33,13 @@ from conferences.attendance.forms import (
 )
 from conferences.attendance.models import AttendanceClaim
 from conferences.auth import throttle
-from conferences.auth.policy import authorize, can, permission_required
 from conferences.config import public_url
 from conferences.dbutil import parse_id, real_ids
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.metrics import CHECKINS
 from conferences.people.models import User
+from conferences.people.policy import authorize, can, permission_required
 
 bp = Blueprint("attendance", __name__)
 

@@ -17,9 +17,9 @@ from flask_login import current_user, login_required
 from conferences import timeutil
 from conferences.attendance import rules
 from conferences.attendance.compression import compressed
-from conferences.auth.policy import authorize, permission_required
 from conferences.extensions import db
 from conferences.people.models import User
+from conferences.people.policy import authorize, permission_required
 from conferences.reports import charts, exports, services
 from conferences.reports.forms import ReportFilterForm
 from conferences.schedule.models import Session

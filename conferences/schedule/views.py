@@ -11,11 +11,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.auth.policy import permission_required
 from conferences.dbutil import parse_id
 from conferences.errors import DomainError, ImportErrors, TimeChoiceNeeded
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
+from conferences.people.policy import permission_required
 from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule import holidays as holiday_service
 from conferences.schedule import importer, services

@@ -25,12 +25,12 @@ from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from conferences import timeutil
-from conferences.auth.policy import authorize, can, permission_required
 from conferences.dbutil import parse_id
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices
 from conferences.people.models import Role, User, UserRole
+from conferences.people.policy import authorize, can, permission_required
 from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule.models import Series, Session, SessionStatus
 from conferences.teaching import forms, services
