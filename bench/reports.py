@@ -67,7 +67,7 @@ def _own_demo_app(backend: str) -> Iterator:
 def _ensure_marks() -> int:
     """Add attendance marks to held sessions when the demo has none. Returns rows added."""
     from conferences import timeutil
-    from conferences.attendance import rules
+    from conferences.attendance.evaluation import evaluate
     from conferences.attendance.models import Attendance
     from conferences.extensions import db
 
@@ -76,7 +76,7 @@ def _ensure_marks() -> int:
     rng = random.Random(8)
     year = timeutil.current_academic_year()
     start_on, end_on = timeutil.academic_year_bounds(year)
-    evaluation = rules.evaluate(start_on, end_on)
+    evaluation = evaluate(start_on, end_on)
     rows = []
     # Each resident has their own habit, so some fall below the threshold.
     habit = {rid: rng.uniform(0.5, 0.95) for rid in evaluation.residents}

@@ -55,13 +55,17 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     _import_models()
-    _connect_receivers()
+    _connect_domains()
 
     from conferences import logs, metrics, security, web
+    from conferences.auth import loading
+    from conferences.people import policy
 
     logs.init_app(app)
     security.init_app(app)
+    loading.init_app(app)
     web.init_app(app)
+    policy.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
     from conferences.feeds.fastpath import FeedFastPath
@@ -116,10 +120,12 @@ def _import_models() -> None:
     from conferences.teaching import models as _teaching  # noqa: F401
 
 
-def _connect_receivers() -> None:
-    """Import the modules whose signal receivers answer a lower domain's question, so they
-    are connected whatever the app serves (pages, CLI, tests)."""
+def _connect_domains() -> None:
+    """Import the modules through which higher domains answer a lower one's questions (who
+    depends on a session, who presents at it); they register on import, so they are
+    connected whatever the app serves (pages, CLI, tests)."""
     from conferences.attendance import dependents as _attendance  # noqa: F401
+    from conferences.teaching import access as _teaching_access  # noqa: F401
     from conferences.teaching import dependents as _teaching  # noqa: F401
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from conferences import timeutil
 from conferences.extensions import db
+from conferences.people.models import User
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  # nosec B105 - published demo credential
 DEMO_ACCOUNTS = {
@@ -34,12 +35,18 @@ class DemoContext:
     academic_year: int
     # Shared between loaders: e.g. the people loader leaves the users it made here.
     data: dict = field(default_factory=dict)
+    # The published demo sign-ins, handed to the people loader (domains do not import this
+    # app-level module).
+    accounts: dict[str, str] = field(default_factory=lambda: dict(DEMO_ACCOUNTS))
+    password: str = DEMO_PASSWORD
 
     def log(self, message: str) -> None:
         click.echo(message)
 
 
 def loaders():
+    # Imported here, not at the top: this module is loaded at every start-up (it registers
+    # `flask demo-data`), and the loaders bring Faker (about 0.4 s) that only loading needs.
     from conferences.attendance import demo as attendance_demo
     from conferences.attendance import excusal_demo
     from conferences.people import demo as people_demo
@@ -58,8 +65,6 @@ def loaders():
 
 
 def database_is_empty() -> bool:
-    from conferences.people.models import User
-
     return (db.session.scalar(select(func.count()).select_from(User)) or 0) == 0
 
 

@@ -1,16 +1,17 @@
-"""Glue between Flask and the domains: sign-in loading, template helpers, error pages."""
+"""Glue between Flask and the app: template helpers, error pages, request hygiene, /healthz.
+
+Loading the signed-in person is the sign-in domain's (``auth/loading.py``), and templates' ``can``
+is the access policy's (``people/policy.py``); ``create_app`` installs both."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import (
     Flask,
     Request,
     abort,
-    current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -23,49 +24,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from conferences import timeutil
-from conferences.auth import policy, sessions
 from conferences.errors import DomainError, NotAllowed
-from conferences.extensions import db, login_manager
+from conferences.extensions import db
 from conferences.formutil import page_problems
 
 
 def init_app(app: Flask) -> None:
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
-    login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(token: str):
-        """The person signed in with this sign-in token (session or remember-me cookie)."""
-        # current_app, not the closure's app: the login manager is shared by every app
-        # this process creates, and the loader registered last serves them all.
-        config = current_app.config
-        limits = sessions.Limits(
-            idle=timedelta(hours=float(config["SESSION_IDLE_HOURS"])),
-            remembered=config["REMEMBER_COOKIE_DURATION"],
-        )
-        user, found = sessions.load(token, limits)
-        if found in (sessions.Found.STALE, sessions.Found.EXPIRED):
-            g.sign_in_update = (token, found)
-        if found is sessions.Found.EXPIRED:
-            g.sign_in_expired = True
-        return user
-
-    @app.after_request
-    def update_sign_in(response):
-        """Note the sign-in's use (at most every few minutes) or delete an expired one, after
-        the view's own work is committed."""
-        pending = g.pop("sign_in_update", None)
-        if pending is not None:
-            token, found = pending
-            db.session.rollback()
-            if found is sessions.Found.EXPIRED:
-                sessions.end(token)
-            else:
-                sessions.touch(token)
-            db.session.commit()
-        return response
-
     _register_filters(app)
     _register_error_pages(app)
 
@@ -133,7 +97,6 @@ def _register_filters(app: Flask) -> None:
     @app.context_processor
     def template_helpers() -> dict:
         return {
-            "can": policy.can,
             "endpoint_exists": lambda endpoint: endpoint in app.view_functions,
             "program_zone": timeutil.program_zone_name(),
             "today": timeutil.local_today(),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance import checkin as codes
-from conferences.attendance import services
+from conferences.attendance import marks, rosters
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import User, normalise_email
@@ -17,7 +17,7 @@ cli = AppGroup("attendance", help="Attendance commands.")
 
 
 def _session(public_id: str):
-    session = services.get_session(public_id)
+    session = marks.get_session(public_id)
     if session is None:
         raise click.ClickException(f"No session with id {public_id}.")
     return session
@@ -36,7 +36,7 @@ def show_code(public_id: str) -> None:
     """Print a session's current check-in code and its window."""
     session = _session(public_id)
     now = timeutil.now_utc()
-    window = services.window(session)
+    window = marks.window(session)
     click.echo(f"{session.title}  {timeutil.format_local(session.starts_at)}")
     click.echo(
         f"code {codes.current_code(session.checkin_secret, now)} "
@@ -53,8 +53,8 @@ def show_code(public_id: str) -> None:
 @click.argument("public_id")
 def show_roster(public_id: str) -> None:
     """Print a session's roster counts and each resident's status."""
-    roster = services.roster(_session(public_id))
-    counts = ", ".join(f"{s} {roster.counts[s]}" for s in services.STATUSES)
+    roster = rosters.roster(_session(public_id))
+    counts = ", ".join(f"{s} {roster.counts[s]}" for s in rosters.STATUSES)
     click.echo(f"expected {roster.expected_count}: {counts}")
     for row in roster.rows:
         flag = "  FLAGGED" if row.flagged else ""
@@ -63,7 +63,7 @@ def show_roster(public_id: str) -> None:
 
 @cli.command("mark")
 @click.argument("public_id")
-@click.argument("mark", type=click.Choice(list(services.MARK_LABELS)))
+@click.argument("mark", type=click.Choice(list(marks.MARK_LABELS)))
 @click.argument("emails", nargs=-1, required=True)
 @click.option("--actor", "actor_email", required=True, help="E-mail of the coordinator marking.")
 @click.option("--reason", default="", help="Why (kept in the audit trail).")
@@ -77,7 +77,7 @@ def mark_residents(
         raise click.ClickException("Only coordinators mark attendance.")
     ids = [_user(email).id for email in emails]
     try:
-        changed = services.set_marks(session, ids, mark, actor=actor, reason=reason)
+        changed = marks.set_marks(session, ids, mark, actor=actor, reason=reason)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()

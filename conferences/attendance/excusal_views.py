@@ -18,12 +18,12 @@ from conferences.attendance.excusal_forms import (
     WithdrawExcusalForm,
 )
 from conferences.attendance.models import Excusal
-from conferences.auth.policy import permission_required
 from conferences.dbutil import parse_id
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
 from conferences.people.models import User
+from conferences.people.policy import permission_required
 from conferences.program.services import claim_form_key, settle_form_key
 from conferences.rotations.services import residents as active_residents
 from conferences.schedule.audience import facts_for, in_audience

@@ -3,7 +3,7 @@
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from conferences.attendance.services import MARK_LABELS
+from conferences.attendance.marks import MARK_LABELS
 from conferences.formutil import PageForm, choices
 
 

@@ -20,7 +20,8 @@ Two ways in, one set of definitions:
 
 - per session (``excuses_for``, ``expected_resident_ids``, ``session_statuses``,
   ``resident_status``): a few plain queries for one session, used by rosters and pages;
-- in bulk (``evaluate``): a constant number of queries for any date range, used by reports.
+- in bulk (``evaluation.evaluate``): a constant number of queries for any date range, used
+  by reports.
 
 Both call ``decide`` (the bulk form keeps its results as sets, built with the same
 predicates; tests, a property test among them, check that every pair agrees).
@@ -30,12 +31,11 @@ from __future__ import annotations
 
 import enum
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, exists, not_, or_, select, true
+from sqlalchemy import exists, not_, select
 
 from conferences import timeutil
 from conferences.attendance.models import (
@@ -52,12 +52,8 @@ from conferences.people.models import User
 from conferences.program.services import get_settings
 from conferences.rotations.models import RotationAssignment, RotationType
 from conferences.schedule.audience import (
-    Audience,
-    Block,
-    ResidentFacts,
     facts_for,
     in_audience,
-    is_active_resident,
     session_audience,
 )
 from conferences.schedule.models import Session, SessionStatus
@@ -151,14 +147,14 @@ def format_percent(value: float | None, *, sign: bool = True) -> str:
     return f"{text} %" if sign else text
 
 
-def _excusal_label(reason: str) -> str:
+def excusal_label(reason: str) -> str:
     try:
         return "Excusal: " + EXCUSAL_REASON_LABELS[ExcusalReason(reason)]
     except ValueError:
         return "Excusal"
 
 
-def _rotation_label(name: str) -> str:
+def rotation_label(name: str) -> str:
     return f"Rotation: {name}"
 
 
@@ -181,9 +177,7 @@ def excuses_for(session: Session) -> dict[int, Excuse]:
         .order_by(Excusal.id)
     )
     for resident_id, excusal_id, reason in listing:
-        found.setdefault(
-            resident_id, Excuse(ExcuseKind.EXCUSAL, _excusal_label(reason), excusal_id)
-        )
+        found.setdefault(resident_id, Excuse(ExcuseKind.EXCUSAL, excusal_label(reason), excusal_id))
     ranged = db.session.execute(
         select(Excusal.resident_id, Excusal.id, Excusal.reason)
         .where(Excusal.status == RequestStatus.APPROVED.value)
@@ -192,9 +186,7 @@ def excuses_for(session: Session) -> dict[int, Excuse]:
         .order_by(Excusal.id)
     )
     for resident_id, excusal_id, reason in ranged:
-        found.setdefault(
-            resident_id, Excuse(ExcuseKind.EXCUSAL, _excusal_label(reason), excusal_id)
-        )
+        found.setdefault(resident_id, Excuse(ExcuseKind.EXCUSAL, excusal_label(reason), excusal_id))
     blocks = db.session.execute(
         select(RotationAssignment.resident_id, RotationType.name)
         .join(RotationType, RotationAssignment.rotation_type_id == RotationType.id)
@@ -202,7 +194,7 @@ def excuses_for(session: Session) -> dict[int, Excuse]:
         .where(RotationAssignment.start_on <= day, RotationAssignment.end_on >= day)
     )
     for resident_id, name in blocks:
-        found.setdefault(resident_id, Excuse(ExcuseKind.ROTATION, _rotation_label(name)))
+        found.setdefault(resident_id, Excuse(ExcuseKind.ROTATION, rotation_label(name)))
     marked = db.session.scalars(
         select(Attendance.resident_id)
         .where(Attendance.session_id == session.id)
@@ -337,370 +329,3 @@ def resident_status(
     return ResidentAtSession(
         resident.id, status, mark, excuse if status == Status.EXCUSED else None, member
     )
-
-
-# --------------------------------------------------------------------------- in bulk
-
-
-@dataclass
-class SessionFacts:
-    id: int
-    public_id: str
-    title: str
-    series_id: int | None
-    starts_at: datetime
-    on: date
-    required: bool
-    status: str
-    audience: Audience
-    held: bool
-    backdated: bool = False
-    # Someone has a mark at the session (filled in by ``evaluate``).
-    recorded: bool = False
-
-    @property
-    def counted(self) -> bool:
-        """Counts toward attendance: required, not cancelled, and not back-dated unrecorded."""
-        return is_counted_session(self.required, self.status) and (
-            self.recorded or not self.backdated
-        )
-
-    @property
-    def month(self) -> str:
-        return self.on.strftime("%Y-%m")
-
-
-@dataclass
-class Evaluation:
-    """Who was expected, excused and attended at every session of a date range.
-
-    ``expected`` covers future sessions too; ``held`` sessions are the ones rates count.
-    """
-
-    start_on: date
-    end_on: date
-    now: datetime
-    marks_attended: frozenset[str]
-    sessions: list[SessionFacts]
-    residents: dict[int, ResidentFacts]
-    members: dict[int, frozenset[int]] = field(default_factory=dict)
-    # Residents excused and not attending, per counted session (``decide`` says excused).
-    excused: dict[int, dict[int, Excuse]] = field(default_factory=dict)
-    # Every excuse that applies to a member, attended or not (for ``status``).
-    excuses: dict[int, dict[int, Excuse]] = field(default_factory=dict)
-    expected: dict[int, frozenset[int]] = field(default_factory=dict)
-    marks: dict[int, dict[int, str]] = field(default_factory=dict)
-    # Residents with an attended mark, per session (visitors included).
-    marked_attended: dict[int, set[int]] = field(default_factory=dict)
-    # Residents were chosen by a filter (a firm, a class, a list): only they are reported on.
-    filtered: bool = False
-
-    def attended(self, session_id: int) -> set[int]:
-        """Expected residents who attended (visitors and the excused never count)."""
-        return self.expected.get(session_id, frozenset()) & self.marked_attended.get(
-            session_id, set()
-        )
-
-    def visitors(self, session_id: int) -> set[int]:
-        """Residents outside the session's audience with an attended mark (among the
-        chosen residents when a filter chose some: a resident outside the filter is not
-        a visitor, just not reported on)."""
-        members = self.members.get(session_id, frozenset())
-        found = self.marked_attended.get(session_id, set()) - members
-        if self.filtered:
-            found = {rid for rid in found if rid in self.residents}
-        return found
-
-    def held_counted(self) -> list[SessionFacts]:
-        return [s for s in self.sessions if s.counted and s.held]
-
-    def status(self, session: SessionFacts, resident_id: int) -> Status:
-        """``decide`` for one pair, from the facts this evaluation loaded."""
-        member = resident_id in self.members.get(session.id, ())
-        return decide(
-            counted=is_counted_session(session.required, session.status),
-            member=member,
-            recorded=session.recorded,
-            backdated=session.backdated,
-            excuse=self.excuses.get(session.id, {}).get(resident_id),
-            mark=self.marks.get(session.id, {}).get(resident_id),
-            held=session.held,
-            marks_attended=self.marks_attended,
-        )
-
-    def totals_by_resident(self) -> dict[int, tuple[int, int, int]]:
-        """resident id -> (expected, attended, excused) over held, counted sessions."""
-        expected: dict[int, int] = defaultdict(int)
-        attended: dict[int, int] = defaultdict(int)
-        excused: dict[int, int] = defaultdict(int)
-        for session in self.held_counted():
-            for resident_id in self.expected.get(session.id, ()):
-                expected[resident_id] += 1
-            for resident_id in self.attended(session.id):
-                attended[resident_id] += 1
-            for resident_id in self.excused.get(session.id, {}):
-                excused[resident_id] += 1
-        return {r: (expected[r], attended[r], excused[r]) for r in self.residents}
-
-    def upcoming_expected_by_resident(self) -> dict[int, int]:
-        """resident id -> required sessions still ahead in the range that they are expected at."""
-        counts: dict[int, int] = defaultdict(int)
-        for session in self.sessions:
-            if session.counted and not session.held:
-                for resident_id in self.expected.get(session.id, ()):
-                    counts[resident_id] += 1
-        return counts
-
-
-def evaluate(
-    start_on: date,
-    end_on: date,
-    *,
-    resident_ids: set[int] | list[int] | None = None,
-    firm_id: int | None = None,
-    pgy: int | None = None,
-    series_id: int | None = None,
-    now: datetime | None = None,
-) -> Evaluation:
-    """The attendance rules over local dates ``start_on``..``end_on`` in a fixed number of queries.
-
-    Sessions are grouped by (audience, academic year) for audiences that do not depend on
-    rotations (residents grouped by their facts), by (audience, date) for those that do.
-    """
-    now = now or timeutil.now_utc()
-    marks_attended = attended_marks()
-    first, last = timeutil.range_bounds(start_on, end_on)
-
-    session_query = (
-        select(
-            Session.id,
-            Session.public_id,
-            Session.title,
-            Session.series_id,
-            Session.starts_at,
-            Session.required,
-            Session.status,
-            Session.audience,
-            Session.ends_at,
-            Session.created_at,
-        )
-        .where(Session.starts_at >= first, Session.starts_at < last)
-        .order_by(Session.starts_at, Session.id)
-    )
-    if series_id is not None:
-        session_query = session_query.where(Session.series_id == series_id)
-    sessions = []
-    for (
-        sid,
-        public_id,
-        title,
-        ser,
-        starts_at,
-        required,
-        status,
-        audience,
-        ends_at,
-        created_at,
-    ) in db.session.execute(session_query):
-        sessions.append(
-            SessionFacts(
-                sid,
-                public_id,
-                title,
-                ser,
-                starts_at,
-                timeutil.local_date(starts_at),
-                required,
-                status,
-                Audience.from_json(audience),
-                starts_at <= now,
-                is_backdated(created_at, ends_at),
-            )
-        )
-
-    resident_query = select(User.id, User.start_year, User.firm_id, User.track_id).where(
-        is_active_resident()
-    )
-    if resident_ids is not None:
-        resident_query = resident_query.where(User.id.in_(list(resident_ids)))
-    if firm_id is not None:
-        resident_query = resident_query.where(User.firm_id == firm_id)
-    if pgy is not None:
-        resident_query = resident_query.where(
-            User.start_year == timeutil.academic_year_of(start_on) - pgy + 1
-        )
-    residents = {
-        rid: ResidentFacts(rid, start_year, firm, track)
-        for rid, start_year, firm, track in db.session.execute(resident_query)
-    }
-    evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
-    evaluation.filtered = not (resident_ids is None and firm_id is None and pgy is None)
-    session_ids_in_range = (
-        select(Session.id).where(Session.starts_at >= first, Session.starts_at < last)
-    ).scalar_subquery()
-
-    # Marks at the sessions of the range (an absent mark also records attendance).
-    mark_rows = db.session.execute(
-        select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
-            Attendance.session_id.in_(session_ids_in_range)
-        )
-    )
-    marks: dict[int, dict[int, str]] = defaultdict(dict)
-    marked_attended: dict[int, set[int]] = defaultdict(set)
-    marked_excused: dict[int, set[int]] = defaultdict(set)
-    excused_mark = Mark.EXCUSED.value
-    for session_id, rid, mark in mark_rows:
-        marks[session_id][rid] = mark
-        if mark in marks_attended:
-            marked_attended[session_id].add(rid)
-        elif mark == excused_mark:
-            marked_excused[session_id].add(rid)
-    evaluation.marks = marks
-    evaluation.marked_attended = marked_attended
-    for session in sessions:
-        session.recorded = session.id in marks
-
-    if not residents:
-        # No one chosen (an empty firm, a class with no residents): every session expects no one.
-        for session in sessions:
-            evaluation.members[session.id] = frozenset()
-            evaluation.expected[session.id] = frozenset()
-        return evaluation
-    if not sessions:
-        return evaluation
-
-    def restrict(column):
-        """Limit a resident column to the chosen residents without a long IN list."""
-        if resident_ids is None and firm_id is None and pgy is None:
-            return true()
-        return column.in_(resident_query.with_only_columns(User.id).scalar_subquery())
-
-    # Blocks overlapping the range.
-    block_rows = db.session.execute(
-        select(
-            RotationAssignment.resident_id,
-            RotationAssignment.start_on,
-            RotationAssignment.end_on,
-            RotationType.id,
-            RotationType.setting,
-            RotationType.excuses,
-            RotationType.name,
-        )
-        .join(RotationType, RotationAssignment.rotation_type_id == RotationType.id)
-        .where(RotationAssignment.start_on <= end_on, RotationAssignment.end_on >= start_on)
-        .where(restrict(RotationAssignment.resident_id))
-        .order_by(RotationAssignment.start_on)
-    )
-    excusing_blocks: list[tuple[int, date, date, str]] = []
-    for rid, b_start, b_end, type_id, setting, excuses, name in block_rows:
-        if rid not in residents:
-            continue
-        residents[rid].blocks.append(Block(b_start, b_end, type_id, setting, excuses))
-        if excuses:
-            excusing_blocks.append((rid, b_start, b_end, name))
-
-    # Approved excusals overlapping the range, and the sessions some of them list.
-    excusal_rows = db.session.execute(
-        select(
-            Excusal.id,
-            Excusal.resident_id,
-            Excusal.starts_on,
-            Excusal.ends_on,
-            Excusal.reason,
-            exists().where(ExcusalSession.excusal_id == Excusal.id).label("lists_sessions"),
-        )
-        .where(Excusal.status == RequestStatus.APPROVED.value)
-        .where(
-            or_(
-                and_(Excusal.starts_on <= end_on, Excusal.ends_on >= start_on),
-                exists().where(
-                    ExcusalSession.excusal_id == Excusal.id,
-                    ExcusalSession.session_id.in_(session_ids_in_range),
-                ),
-            )
-        )
-        .where(restrict(Excusal.resident_id))
-        .order_by(Excusal.id)
-    ).all()
-    listed = db.session.execute(
-        select(ExcusalSession.excusal_id, ExcusalSession.session_id)
-        .join(Excusal, Excusal.id == ExcusalSession.excusal_id)
-        .where(Excusal.status == RequestStatus.APPROVED.value)
-        .where(restrict(Excusal.resident_id))
-        .where(ExcusalSession.session_id.in_(session_ids_in_range))
-        .order_by(ExcusalSession.excusal_id)
-    ).all()
-    excusals_listing: dict[int, list[int]] = defaultdict(list)
-    for excusal_id, session_id in listed:
-        excusals_listing[session_id].append(excusal_id)
-
-    # Excuses by local date (date-range excusals and excusing blocks) and by session.
-    days = sorted({s.on for s in sessions})
-    by_day: dict[date, dict[int, Excuse]] = {day: {} for day in days}
-    excusal_by_id = {}
-    for excusal_id, rid, e_start, e_end, reason, lists_sessions in excusal_rows:
-        excuse = Excuse(ExcuseKind.EXCUSAL, _excusal_label(reason), excusal_id)
-        excusal_by_id[excusal_id] = (rid, excuse)
-        if lists_sessions:
-            continue
-        for day in _days_between(days, e_start, e_end):
-            by_day[day].setdefault(rid, excuse)
-    block_day: dict[date, dict[int, Excuse]] = {day: {} for day in days}
-    for rid, b_start, b_end, name in excusing_blocks:
-        excuse = Excuse(ExcuseKind.ROTATION, _rotation_label(name))
-        for day in _days_between(days, b_start, b_end):
-            block_day[day].setdefault(rid, excuse)
-
-    # Audience membership, cached per (audience, academic year) when rotations do not matter.
-    groups: dict[str, list[ResidentFacts]] = defaultdict(list)
-    for facts in residents.values():
-        groups[facts.key()].append(facts)
-    member_cache: dict[tuple[str, object], frozenset[int]] = {}
-
-    def members_of(audience: Audience, day: date) -> frozenset[int]:
-        if audience.depends_on_rotation:
-            cache_key = (audience.key(), day)
-        else:
-            cache_key = (audience.key(), timeutil.academic_year_of(day))
-        cached = member_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        if audience.depends_on_rotation:
-            ids = frozenset(f.id for f in residents.values() if audience.includes(f, day))
-        else:
-            ids = frozenset(
-                f.id for group in groups.values() if audience.includes(group[0], day) for f in group
-            )
-        member_cache[cache_key] = ids
-        return ids
-
-    for session in sessions:
-        members = members_of(session.audience, session.on)
-        evaluation.members[session.id] = members
-        if not session.counted:
-            evaluation.expected[session.id] = frozenset()
-            continue
-        excused: dict[int, Excuse] = {}
-        for excusal_id in excusals_listing.get(session.id, ()):
-            rid, excuse = excusal_by_id.get(excusal_id, (None, None))
-            if rid in members:
-                excused.setdefault(rid, excuse)
-        for source in (by_day[session.on], block_day[session.on]):
-            for rid in members.intersection(source):
-                excused.setdefault(rid, source[rid])
-        for rid in members.intersection(marked_excused.get(session.id, ())):
-            excused.setdefault(rid, MARK_EXCUSE)
-        evaluation.excuses[session.id] = excused
-        # An attended session always counts: an excuse only applies to the rest.
-        attended_here = marked_attended.get(session.id, set())
-        not_attending = {rid: e for rid, e in excused.items() if rid not in attended_here}
-        evaluation.excused[session.id] = not_attending
-        evaluation.expected[session.id] = members.difference(not_attending)
-    return evaluation
-
-
-def _days_between(days: list[date], start_on: date, end_on: date) -> list[date]:
-    """The sorted ``days`` within start_on..end_on."""
-    from bisect import bisect_left, bisect_right
-
-    return days[bisect_left(days, start_on) : bisect_right(days, end_on)]

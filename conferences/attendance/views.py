@@ -21,7 +21,7 @@ from werkzeug.routing import BuildError
 
 from conferences import timeutil
 from conferences.attendance import checkin as codes
-from conferences.attendance import services
+from conferences.attendance import checkins, claims, marks, rosters
 from conferences.attendance.compression import compressed
 from conferences.attendance.forms import (
     CheckinForm,
@@ -33,13 +33,13 @@ from conferences.attendance.forms import (
 )
 from conferences.attendance.models import AttendanceClaim
 from conferences.auth import throttle
-from conferences.auth.policy import authorize, can, permission_required
 from conferences.config import public_url
 from conferences.dbutil import parse_id, real_ids
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.metrics import CHECKINS
 from conferences.people.models import User
+from conferences.people.policy import authorize, can, permission_required
 
 bp = Blueprint("attendance", __name__)
 
@@ -53,7 +53,7 @@ _NEW_DEVICE_KEY = "conferences.new_checkin_device"
 
 
 def _load_session(public_id: str):
-    session = services.get_session(public_id)
+    session = marks.get_session(public_id)
     if session is None:
         abort(404)
     return session
@@ -91,21 +91,21 @@ def session_page_url(session) -> str:
         return url_for("attendance.file_claim", public_id=session.public_id)
 
 
-def _already_message(result: services.CheckinResult) -> str:
+def _already_message(result: checkins.CheckinResult) -> str:
     if result.is_request:
         when = timeutil.format_local(result.requested_at, "%H:%M")
-        label = services.MARK_LABELS.get(result.mark, result.mark).lower()
+        label = marks.MARK_LABELS.get(result.mark, result.mark).lower()
         return (
             f"A coordinator marked you {label} for {result.session.title}, so your check-in "
             f"at {when} was passed on to them to decide."
         )
     if result.checked_in_at is not None and result.source == "checkin":
         return f"Already checked in at {timeutil.format_local(result.checked_in_at, '%H:%M')}."
-    label = services.MARK_LABELS.get(result.mark, result.mark).lower()
+    label = marks.MARK_LABELS.get(result.mark, result.mark).lower()
     return f"Already marked {label} for this session."
 
 
-def _outcome(result: services.CheckinResult) -> tuple[str, str, str]:
+def _outcome(result: checkins.CheckinResult) -> tuple[str, str, str]:
     """Message, category and next page, computed before the commit expires the session."""
     if result.is_request:
         text, category = _already_message(result), "warning"
@@ -120,7 +120,7 @@ def _outcome(result: services.CheckinResult) -> tuple[str, str, str]:
     return text, category, url_for("attendance.checked_in", public_id=result.session.public_id)
 
 
-def _commit_and_confirm(result: services.CheckinResult):
+def _commit_and_confirm(result: checkins.CheckinResult):
     text, category, url = _outcome(result)
     db.session.commit()
     CHECKINS.labels("recorded" if result.created else "repeated").inc()
@@ -141,11 +141,11 @@ def panel_context(session) -> dict:
     context["can_run"] = can("run_checkin", session)
     context["can_manage"] = can("manage_attendance")
     if current_user.is_resident:
-        context["mine"] = services.mark_of(session, current_user)
-        context["claim"] = services.claim_of(session, current_user)
-        context["claim_problem"] = services.claim_problem(session, current_user)
+        context["mine"] = marks.mark_of(session, current_user)
+        context["claim"] = claims.claim_of(session, current_user)
+        context["claim_problem"] = claims.claim_problem(session, current_user)
         context["claim_form"] = ClaimForm()
-        win = context["window"] = services.window(session)
+        win = context["window"] = marks.window(session)
         now = timeutil.now_utc()
         context["started"] = now >= session.starts_at
         context["checkin_soon"] = (
@@ -175,7 +175,7 @@ def checkin():
             form.code.errors.append(TOO_MANY_CODES)
             return render_template("attendance/checkin.html", form=form), 429
         try:
-            result = services.check_in_with_code(
+            result = checkins.check_in_with_code(
                 current_user, form.code.data, device_id=_device_id()
             )
         except DomainError as error:
@@ -206,7 +206,7 @@ def confirm_checkin(public_id: str):
             error, status = TOO_MANY_CODES, 429
         else:
             try:
-                result = services.check_in(
+                result = checkins.check_in(
                     session, current_user, form.code.data, device_id=_device_id()
                 )
             except DomainError as problem:
@@ -217,13 +217,13 @@ def confirm_checkin(public_id: str):
                 return _commit_and_confirm(result)
     elif form.is_submitted():
         error, status = "The check-in form was incomplete. Scan the code again.", 400
-    existing = services.mark_of(session, current_user)
-    if error is None and (existing is None or existing.mark not in services.ATTENDED_MARKS):
+    existing = marks.mark_of(session, current_user)
+    if error is None and (existing is None or existing.mark not in marks.ATTENDED_MARKS):
         try:
-            services.validate_code_for_session(session, form.code.data or "")
+            checkins.validate_code_for_session(session, form.code.data or "")
         except DomainError as problem:
             error = problem.message
-    closed = not session.is_cancelled and timeutil.now_utc() > services.window(session).closes_at
+    closed = not session.is_cancelled and timeutil.now_utc() > marks.window(session).closes_at
     return render_template(
         "attendance/confirm.html",
         session=session,
@@ -232,11 +232,11 @@ def confirm_checkin(public_id: str):
         claim_url=session_page_url(session) if closed else None,
         existing=existing,
         already=_already_message(
-            services.CheckinResult(
+            checkins.CheckinResult(
                 session, existing.mark, existing.checked_in_at, False, source=existing.source
             )
         )
-        if existing is not None and existing.mark in services.ATTENDED_MARKS
+        if existing is not None and existing.mark in marks.ATTENDED_MARKS
         else None,
     ), status
 
@@ -246,7 +246,7 @@ def confirm_checkin(public_id: str):
 def checked_in(public_id: str):
     """The confirmation a resident sees after checking in."""
     session = _load_session(public_id)
-    mark = services.mark_of(session, current_user)
+    mark = marks.mark_of(session, current_user)
     return render_template(
         "attendance/checked_in.html",
         session=session,
@@ -263,7 +263,7 @@ def file_claim(public_id: str):
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            services.file_claim(session, current_user, form.note.data)
+            claims.file_claim(session, current_user, form.note.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -275,9 +275,9 @@ def file_claim(public_id: str):
         "attendance/claim.html",
         session=session,
         form=form,
-        claim=services.claim_of(session, current_user),
-        problem=services.claim_problem(session, current_user),
-        mine=services.mark_of(session, current_user),
+        claim=claims.claim_of(session, current_user),
+        problem=claims.claim_problem(session, current_user),
+        mine=marks.mark_of(session, current_user),
     )
 
 
@@ -292,7 +292,7 @@ def _display_context(session) -> dict:
         url_for("attendance.confirm_checkin", public_id=session.public_id, c=code)
     )
     qr = segno.make(confirm_url, error="m")
-    win = services.window(session)
+    win = marks.window(session)
     if session.is_cancelled:
         state = "cancelled"
     elif now < win.opens_at:
@@ -309,7 +309,7 @@ def _display_context(session) -> dict:
         "qr_svg": qr.svg_inline(
             scale=1, border=2, omitsize=True, svgclass="checkin-qr", title="Check-in QR code"
         ),
-        "count": services.live_count(session),
+        "count": marks.live_count(session),
         "seconds_left": codes.seconds_to_next_code(now),
         "window": win,
         "state": state,
@@ -354,15 +354,15 @@ def roster(public_id: str):
 def _roster_page(session, form: MarkForm, selected: Collection[int] = (), status_code: int = 200):
     """The roster with ``form`` as typed: a refused mark comes back with its reason,
     choice and ticked residents, not an empty form."""
-    data = services.roster(session)
+    data = rosters.roster(session)
     status = request.args.get("status", "")
-    if status not in (*services.STATUSES, "flagged", "requests"):
+    if status not in (*rosters.STATUSES, "flagged", "requests"):
         status = ""
     search = request.args.get("q", "").strip()[:100]
     rows = data.filtered(status, search)
     listed = {row.resident.id for row in data.rows}
     walk_ins = (
-        [r for r in services.search_residents(search) if r.id not in listed]
+        [r for r in rosters.search_residents(search) if r.id not in listed]
         if search and can("manage_attendance")
         else []
     )
@@ -378,9 +378,9 @@ def _roster_page(session, form: MarkForm, selected: Collection[int] = (), status
             form=form,
             selected=set(selected),
             flag_form=ClearFlagForm(),
-            history=services.session_history(session),
-            window=services.window(session),
-            statuses=services.STATUSES,
+            history=rosters.session_history(session),
+            window=marks.window(session),
+            statuses=rosters.STATUSES,
             session_url=session_page_url(session),
             session_on=timeutil.local_date(session.starts_at),
         ),
@@ -391,7 +391,7 @@ def _roster_page(session, form: MarkForm, selected: Collection[int] = (), status
 def _parse_single(value: str) -> tuple[int, str] | None:
     resident, _, mark = (value or "").partition(":")
     resident_id = parse_id(resident)
-    if resident_id is None or mark not in services.MARK_LABELS:
+    if resident_id is None or mark not in marks.MARK_LABELS:
         return None
     return resident_id, mark
 
@@ -422,13 +422,13 @@ def mark_attendance(public_id: str):
         abort(400)
     ids, mark = ([single[0]], single[1]) if single else (ticked, form.mark.data)
     try:
-        changed = services.set_marks(
+        changed = marks.set_marks(
             session, ids or [], mark or "", actor=current_user, reason=form.reason.data or ""
         )
     except DomainError as error:
         return refused(error.message)
     db.session.commit()
-    label = services.MARK_LABELS[mark].lower()
+    label = marks.MARK_LABELS[mark].lower()
     if changed:
         flash(f"Marked {changed} resident{'s' if changed != 1 else ''} {label}.", "success")
     else:
@@ -445,7 +445,7 @@ def clear_flag(public_id: str, resident_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.clear_flag(session, resident_id, actor=current_user, reason=form.reason.data or "")
+        marks.clear_flag(session, resident_id, actor=current_user, reason=form.reason.data or "")
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -465,7 +465,7 @@ def decide_checkin_request(public_id: str, resident_id: int):
     if not form.validate_on_submit() or decision not in ("accept", "dismiss"):
         abort(400)
     try:
-        services.decide_checkin_request(
+        checkins.decide_checkin_request(
             session, resident_id, accept=decision == "accept", actor=current_user
         )
     except DomainError as error:
@@ -492,7 +492,7 @@ def _form_errors(form) -> str:
 def claim_queue():
     """Pending "I attended" claims, oldest first."""
     return render_template(
-        "attendance/claim_queue.html", claims=services.pending_claims(), form=DecideClaimForm()
+        "attendance/claim_queue.html", claims=claims.pending_claims(), form=DecideClaimForm()
     )
 
 
@@ -505,7 +505,7 @@ def decide_claim(claim_id: int):
     if not form.validate_on_submit() or form.decision.data not in ("approve", "deny"):
         abort(400)
     try:
-        services.decide_claim(
+        claims.decide_claim(
             claim,
             approve=form.decision.data == "approve",
             actor=current_user,
@@ -533,6 +533,6 @@ def resident_history(user_id: int):
     return render_template(
         "attendance/resident_history.html",
         resident=resident,
-        history=services.resident_history(resident.id),
-        claims=services.claims_of_resident(resident.id),
+        history=rosters.resident_history(resident.id),
+        claims=claims.claims_of_resident(resident.id),
     )

@@ -2,8 +2,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from conferences.formutil import PageForm
-
-MIN_PASSWORD_LENGTH = 10
+from conferences.people.passwords import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(PageForm):

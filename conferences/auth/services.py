@@ -11,15 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from conferences.audit.services import record
 from conferences.auth import sessions
-from conferences.auth.forms import MIN_PASSWORD_LENGTH
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import User, normalise_email
-
-COMMON_PASSWORDS = frozenset(
-    {"password", "password1", "password123", "1234567890", "qwertyuiop", "letmein123"}
-)
-
+from conferences.people.passwords import check_password_strength
 
 log = logging.getLogger("conferences.auth")
 
@@ -104,16 +99,6 @@ def link_identity(issuer: str, claims: dict, email_claim: str = "email") -> User
 def _refuse(reason: str, email: str, message: str) -> NoReturn:
     log.warning("single sign-on refused (%s) for %r", reason, email)
     raise IdentityRefused(reason, email, message)
-
-
-def check_password_strength(password: str, user: User | None = None) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="new_password")
-    lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise DomainError("That password is too easy to guess.", field="new_password")
-    if user is not None and user.email.split("@")[0] in lowered:
-        raise DomainError("Do not use your e-mail name in the password.", field="new_password")
 
 
 def change_password(user: User, current: str, new: str) -> None:

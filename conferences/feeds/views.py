@@ -18,7 +18,6 @@ from flask.globals import request_ctx
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from conferences.auth.policy import permission_required
 from conferences.config import public_url
 from conferences.extensions import db, limiter
 from conferences.feeds import serving, subscriptions
@@ -26,6 +25,7 @@ from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, answer_reques
 from conferences.feeds.caches import FeedResult
 from conferences.feeds.forms import ALARM_LABELS, AlarmForm, FollowForm, ResetTokenForm
 from conferences.metrics import FEED_ANSWERS
+from conferences.people.policy import permission_required
 from conferences.schedule.models import Series
 
 bp = Blueprint("feeds", __name__)

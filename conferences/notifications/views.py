@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
-from conferences.auth.policy import permission_required
 from conferences.dbutil import page_number
 from conferences.extensions import db
 from conferences.notifications.models import OutboxMessage
+from conferences.people.policy import permission_required
 
 bp = Blueprint("notifications", __name__)
 

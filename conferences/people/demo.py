@@ -12,7 +12,6 @@ import unicodedata
 from faker import Faker
 from werkzeug.security import generate_password_hash
 
-from conferences.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from conferences.extensions import db
 from conferences.people.models import Firm, Role, Track, User
 from conferences.program.services import get_settings
@@ -40,7 +39,7 @@ class _People:
         self.fake = Faker("en_US")
         self.fake.seed_instance(ctx.rng.randrange(2**32))
         self.password_hash = password_hash
-        self.emails: set[str] = set(DEMO_ACCOUNTS.values())
+        self.emails: set[str] = set(ctx.accounts.values())
 
     def make(self, roles: set[Role], name: str | None = None, email: str | None = None, **kw):
         if name is None:
@@ -60,7 +59,11 @@ class _People:
 
 
 def load(ctx) -> None:
-    """Firms, tracks, residents in three classes, faculty, coordinators and an admin."""
+    """Firms, tracks, residents in three classes, faculty, coordinators and an admin.
+
+    The published demo sign-ins (``ctx.accounts``, ``ctx.password``) come from the app-level
+    demo that calls this loader.
+    """
     rng = ctx.rng
     get_settings()
     firms = [Firm(name=name) for name in FIRMS]
@@ -68,14 +71,14 @@ def load(ctx) -> None:
     db.session.add_all([*firms, *tracks.values()])
     db.session.flush()
 
-    people = _People(ctx, generate_password_hash(DEMO_PASSWORD))
+    people = _People(ctx, generate_password_hash(ctx.password))
     year = ctx.academic_year
     residents: list[User] = []
 
     demo_resident = people.make(
         {Role.RESIDENT},
         name="Riley Resident",
-        email=DEMO_ACCOUNTS["resident"],
+        email=ctx.accounts["resident"],
         start_year=year,
         track_id=tracks[CATEGORICAL].id,
         firm_id=firms[0].id,
@@ -107,18 +110,18 @@ def load(ctx) -> None:
             if is_chief:
                 chief = resident
 
-    faculty = [people.make({Role.FACULTY}, name="Frances Faculty", email=DEMO_ACCOUNTS["faculty"])]
+    faculty = [people.make({Role.FACULTY}, name="Frances Faculty", email=ctx.accounts["faculty"])]
     faculty += [people.make({Role.FACULTY}) for _ in range(FACULTY - 1)]
 
     coordinators = [
         people.make(
-            {Role.COORDINATOR}, name="Casey Coordinator", email=DEMO_ACCOUNTS["coordinator"]
+            {Role.COORDINATOR}, name="Casey Coordinator", email=ctx.accounts["coordinator"]
         ),
         people.make({Role.COORDINATOR}),
         people.make({Role.COORDINATOR}),
         chief,
     ]
-    admin = people.make({Role.ADMIN}, name="Alex Admin", email=DEMO_ACCOUNTS["admin"])
+    admin = people.make({Role.ADMIN}, name="Alex Admin", email=ctx.accounts["admin"])
     db.session.flush()
 
     ctx.data.update(

@@ -19,9 +19,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from conferences.auth.forms import MIN_PASSWORD_LENGTH
 from conferences.formutil import PageForm
 from conferences.people.models import Role
+from conferences.people.passwords import MIN_PASSWORD_LENGTH
 
 ROLE_CHOICES = [
     SelectChoice(Role.RESIDENT.value, "Resident"),

@@ -14,10 +14,10 @@ from sqlalchemy import Select, exists, func, or_, select
 
 from conferences import timeutil
 from conferences.audit.services import record
-from conferences.auth.services import check_password_strength
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import Firm, Role, Track, User, UserRole, normalise_email
+from conferences.people.passwords import check_password_strength
 from conferences.people.signals import access_reduced
 from conferences.program import services as program
 from conferences.program.models import ProgramSettings

@@ -8,7 +8,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms.fields.choices import SelectChoice
 
 from conferences import timeutil
-from conferences.auth.policy import permission_required
 from conferences.dbutil import page_number, parse_id
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
@@ -27,6 +26,7 @@ from conferences.people.forms import (
     UserForm,
 )
 from conferences.people.models import Role, User
+from conferences.people.policy import permission_required
 from conferences.program import services as program
 from conferences.program.models import YearThreshold
 

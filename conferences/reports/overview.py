@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance import rules
+from conferences.attendance.evaluation import Evaluation, evaluate
 from conferences.extensions import db
 from conferences.people.models import Firm, Role, Track, User, UserRole
 from conferences.reports.filters import Filters
@@ -40,7 +41,7 @@ class ResidentLine:
 class Overview:
     filters: Filters
     threshold: int
-    evaluation: rules.Evaluation
+    evaluation: Evaluation
     residents: list[ResidentLine]
     by_class: dict[str, Tally]
     by_firm: dict[str, Tally]
@@ -65,7 +66,7 @@ NO_FIRM = "No firm"
 
 def overview(filters: Filters, now: datetime | None = None) -> Overview:
     """The program overview: totals by resident, class, firm, series and month."""
-    evaluation = rules.evaluate(
+    evaluation = evaluate(
         filters.start_on,
         filters.end_on,
         firm_id=filters.firm_id,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance import rules
+from conferences.attendance.evaluation import Evaluation, evaluate
 from conferences.attendance.excusals import excusals_of
 from conferences.extensions import db
 from conferences.people.models import User
@@ -109,11 +110,11 @@ def outlook(resident: User, now: datetime | None = None) -> Outlook:
     today = timeutil.local_date(now)
     year = timeutil.academic_year_of(today)
     start_on, end_on = timeutil.academic_year_bounds(year)
-    evaluation = rules.evaluate(start_on, end_on, resident_ids=[resident.id], now=now)
+    evaluation = evaluate(start_on, end_on, resident_ids=[resident.id], now=now)
     return outlook_from(evaluation, resident.id, threshold_for(year), today)
 
 
-def outlook_from(evaluation: rules.Evaluation, rid: int, threshold: int, today: date) -> Outlook:
+def outlook_from(evaluation: Evaluation, rid: int, threshold: int, today: date) -> Outlook:
     """The outlook of resident ``rid`` from an evaluation of the academic year so far (the
     digest passes the overview's evaluation rather than evaluating each resident again)."""
     recent_from = today - timedelta(days=RECENT_DAYS)
@@ -139,7 +140,7 @@ def outlook_from(evaluation: rules.Evaluation, rid: int, threshold: int, today: 
     )
 
 
-def resident_detail_table(evaluation: rules.Evaluation, resident_id: int) -> Table:
+def resident_detail_table(evaluation: Evaluation, resident_id: int) -> Table:
     """Every session of the range the resident is in the audience of or has a mark at."""
     series_titles = dict(db.session.execute(select(Series.id, Series.title)).all())
     table = Table(
@@ -192,7 +193,7 @@ def resident_detail_table(evaluation: rules.Evaluation, resident_id: int) -> Tab
 class ResidentReport:
     resident: User
     filters: Filters
-    evaluation: rules.Evaluation
+    evaluation: Evaluation
     expected: int
     attended: int
     excused: int
@@ -210,9 +211,7 @@ def resident_report(
     resident: User, filters: Filters, now: datetime | None = None
 ) -> ResidentReport:
     now = now or timeutil.now_utc()
-    evaluation = rules.evaluate(
-        filters.start_on, filters.end_on, resident_ids=[resident.id], now=now
-    )
+    evaluation = evaluate(filters.start_on, filters.end_on, resident_ids=[resident.id], now=now)
     expected, attended, excused = evaluation.totals_by_resident().get(resident.id, (0, 0, 0))
     current = timeutil.academic_year_of(timeutil.local_date(now))
     outlook_value = None
@@ -221,7 +220,7 @@ def resident_report(
         if (filters.start_on, filters.end_on) == (year_start, year_end):
             year_eval = evaluation
         else:
-            year_eval = rules.evaluate(year_start, year_end, resident_ids=[resident.id], now=now)
+            year_eval = evaluate(year_start, year_end, resident_ids=[resident.id], now=now)
         outlook_value = outlook_from(
             year_eval, resident.id, threshold_for(current), timeutil.local_date(now)
         )

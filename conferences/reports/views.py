@@ -19,9 +19,9 @@ from flask_login import current_user, login_required
 from conferences import timeutil
 from conferences.attendance import rules
 from conferences.attendance.compression import compressed
-from conferences.auth.policy import authorize, permission_required
 from conferences.extensions import db
 from conferences.people.models import User
+from conferences.people.policy import authorize, permission_required
 from conferences.reports import charts, exports
 from conferences.reports.coverage import UNTAGGED, coverage_table
 from conferences.reports.filters import (

@@ -8,12 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from conferences import timeutil
-from conferences.auth.policy import authorize, can, permission_required
 from conferences.dbutil import parse_id
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
 from conferences.people.models import User
+from conferences.people.policy import authorize, can, permission_required
 from conferences.rotations import services
 from conferences.rotations.forms import (
     BlockForm,

@@ -12,10 +12,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.auth.policy import permission_required
 from conferences.dbutil import parse_id
 from conferences.extensions import db
 from conferences.people.models import Firm, Track
+from conferences.people.policy import permission_required
 from conferences.rotations.models import SETTING_LABELS
 from conferences.schedule import holidays as holiday_service
 from conferences.schedule import queries

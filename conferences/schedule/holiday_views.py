@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request, url_for
 
 from conferences import timeutil
-from conferences.auth.policy import permission_required
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import show_error
+from conferences.people.policy import permission_required
 from conferences.program.services import settle_form_key
 from conferences.schedule import holidays as holiday_service
 from conferences.schedule.blueprint import already_created, bp, see_other

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user
 
-from conferences.auth.policy import permission_required
 from conferences.errors import DomainError, ImportErrors
 from conferences.extensions import db
+from conferences.people.policy import permission_required
 from conferences.program.services import settle_form_key
 from conferences.schedule import importer
 from conferences.schedule.blueprint import already_created, bp, flash_warnings, see_other

@@ -9,9 +9,9 @@ from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from conferences import timeutil
-from conferences.auth.policy import permission_required
 from conferences.errors import DomainError
 from conferences.extensions import db
+from conferences.people.policy import permission_required
 from conferences.program.services import settle_form_key
 from conferences.schedule import deletion, queries, series_changes, validation
 from conferences.schedule.blueprint import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conferences import timeutil
-from conferences.auth.policy import can
+from conferences.people.policy import can
 from conferences.schedule.models import Session
 from conferences.teaching.eligibility import is_eligible
 from conferences.teaching.feedback import FeedbackSummary, feedback_refusal, feedback_summary

@@ -24,12 +24,12 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from conferences import timeutil
-from conferences.auth.policy import authorize, permission_required
 from conferences.dbutil import parse_id
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import choices
 from conferences.people.models import User
+from conferences.people.policy import authorize, permission_required
 from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule.models import Series, Session
 from conferences.teaching import (

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.attendance import excusals, rules, services
+from conferences.attendance import checkins, excusals, marks, rosters, rules
+from conferences.attendance.evaluation import evaluate
 from conferences.attendance.models import Attendance
 from conferences.errors import DomainError
 from conferences.extensions import db
@@ -36,7 +37,7 @@ def _mark(session, resident, value: str) -> None:
 
 
 def _totals(resident) -> tuple[int, int, int]:
-    return rules.evaluate(*OCTOBER).totals_by_resident()[resident.id]
+    return evaluate(*OCTOBER).totals_by_resident()[resident.id]
 
 
 # ----------------------------------------------------------------------------- finding 1
@@ -96,14 +97,14 @@ def test_roster_live_count_and_reports_agree_on_a_rotation_excused_resident_mark
     on_icu, on_wards = make_resident(pgy=1), make_resident(pgy=1)
     make_block(on_icu, make_rotation("MICU", "icu"), date(2026, 10, 1), date(2026, 10, 28))
     session = make_session(on=PAST)
-    services.set_marks(session, [on_icu.id, on_wards.id], "present", actor=coordinator)
+    marks.set_marks(session, [on_icu.id, on_wards.id], "present", actor=coordinator)
 
-    roster = services.roster(session)
+    roster = rosters.roster(session)
     assert {row.resident.id: row.status for row in roster.rows} == {
         on_icu.id: "present",
         on_wards.id: "present",
     }
-    assert services.live_count(session) == 2
+    assert marks.live_count(session) == 2
     view = overview(Filters(*OCTOBER))
     row = dict(
         zip(
@@ -161,22 +162,22 @@ def test_a_check_in_to_an_overlapping_session_is_refused_but_a_coordinator_can_m
 ):
     first = live_session(title="Grand Rounds")
     second = make_session(on=SESSION_DAY, start=time(10, 30), title="Intern Report")
-    services.check_in(first, resident, code_at(first, STARTS_AT))
+    checkins.check_in(first, resident, code_at(first, STARTS_AT))
     clock.set(STARTS_AT + timedelta(minutes=25))
     with pytest.raises(DomainError) as refused:
-        services.check_in(second, resident, code_at(second, clock()))
+        checkins.check_in(second, resident, code_at(second, clock()))
     assert "You are checked in to Grand Rounds (10:00–11:00), which overlaps Intern Report" in (
         refused.value.message
     )
     with pytest.raises(DomainError):
-        services.check_in_with_code(resident, code_at(second, clock()))
-    assert services.mark_of(second, resident) is None
+        checkins.check_in_with_code(resident, code_at(second, clock()))
+    assert marks.mark_of(second, resident) is None
     # The coordinator can still decide by hand.
-    assert services.set_marks(second, [resident.id], "present", actor=coordinator) == 1
+    assert marks.set_marks(second, [resident.id], "present", actor=coordinator) == 1
     # A session that does not overlap is fine.
     later = make_session(on=SESSION_DAY, start=time(11, 30), title="Noon")
     clock.set(later.starts_at)
-    assert services.check_in(later, resident, code_at(later, clock())).created
+    assert checkins.check_in(later, resident, code_at(later, clock())).created
 
 
 def test_the_overlap_message_reaches_the_resident_on_the_page(
@@ -184,7 +185,7 @@ def test_the_overlap_message_reaches_the_resident_on_the_page(
 ):
     first = live_session(title="Grand Rounds")
     second = make_session(on=SESSION_DAY, start=time(10, 30), title="Intern Report")
-    services.check_in(first, resident, code_at(first, STARTS_AT))
+    checkins.check_in(first, resident, code_at(first, STARTS_AT))
     db.session.commit()
     clock.set(STARTS_AT + timedelta(minutes=25))
     auth.login(resident.email)
@@ -203,7 +204,7 @@ def test_before_a_session_starts_the_roster_lists_everyone_as_expected(
 ):
     session = make_session(on=SESSION_DAY + timedelta(days=3))
     people = [make_resident(pgy=1) for _ in range(3)]
-    roster = services.roster(session)
+    roster = rosters.roster(session)
     assert {row.status for row in roster.rows} == {"expected"}
     assert (roster.counts["expected"], roster.counts["absent"]) == (3, 0)
     db.session.commit()
@@ -319,7 +320,7 @@ def test_a_back_dated_session_is_expected_of_no_one_until_attendance_is_recorded
     ]
     # Once attendance is recorded for one of them (a roster mark), it counts for everyone.
     other = make_resident(pgy=1)
-    services.set_marks(backdated[0], [other.id], "present", actor=coordinator)
+    marks.set_marks(backdated[0], [other.id], "present", actor=coordinator)
     assert _totals(resident) == (2, 1, 0)
     assert rules.resident_status(backdated[0], resident).status == rules.Status.MISSED
     check_everywhere(*OCTOBER)
@@ -339,8 +340,8 @@ def test_back_dated_series_sessions_are_not_counted_as_missed(clock, make_reside
     created = series_changes.generate_sessions(series, actor=None).created
     past = [s for s in created if s.ends_at < timeutil.now_utc()]
     assert past
-    expected, attended, _ = rules.evaluate(
-        date(2026, 10, 1), date(2026, 11, 30)
-    ).totals_by_resident()[resident.id]
+    expected, attended, _ = evaluate(date(2026, 10, 1), date(2026, 11, 30)).totals_by_resident()[
+        resident.id
+    ]
     assert (expected, attended) == (0, 0)
     assert db.session.scalars(select(Attendance)).first() is None

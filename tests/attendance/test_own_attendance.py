@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conferences.attendance import services
+from conferences.attendance import claims, marks
 from conferences.attendance.models import Attendance, AttendanceChange, AttendanceClaim
 from conferences.errors import NotAllowed
 from conferences.extensions import db
@@ -34,11 +34,11 @@ def test_a_chief_resident_cannot_mark_themselves(live_session, chief, resident):
     session = live_session()
     db.session.flush()
     with pytest.raises(NotAllowed, match="your own attendance"):
-        services.set_marks(session, [chief.id], "present", actor=chief)
+        marks.set_marks(session, [chief.id], "present", actor=chief)
     with pytest.raises(NotAllowed):  # not even among others: nothing is saved
-        services.set_marks(session, [resident.id, chief.id], "present", actor=chief)
+        marks.set_marks(session, [resident.id, chief.id], "present", actor=chief)
     assert count(Attendance) == count(AttendanceChange) == 0
-    assert services.set_marks(session, [resident.id], "present", actor=chief) == 1
+    assert marks.set_marks(session, [resident.id], "present", actor=chief) == 1
 
 
 def test_the_roster_page_refuses_marking_oneself(client, auth, live_session, chief, clock):
@@ -59,7 +59,7 @@ def test_a_chief_resident_cannot_decide_their_own_claim(
     session = live_session()
     db.session.commit()
     clock.set(STARTS_AT + timedelta(hours=3))
-    services.file_claim(session, chief, "Paged to the ICU at noon")
+    claims.file_claim(session, chief, "Paged to the ICU at noon")
     db.session.commit()
     claim = db.session.scalars(select(AttendanceClaim)).one()
     auth.login(chief.email)
@@ -69,9 +69,9 @@ def test_a_chief_resident_cannot_decide_their_own_claim(
     assert claim.status == "pending"
     assert count(Attendance) == 0
     with pytest.raises(NotAllowed):
-        services.decide_claim(claim, approve=True, actor=chief)
+        claims.decide_claim(claim, approve=True, actor=chief)
     # Another coordinator decides it.
-    services.decide_claim(claim, approve=True, actor=coordinator)
+    claims.decide_claim(claim, approve=True, actor=coordinator)
     assert claim.status == "approved"
 
 
@@ -79,4 +79,4 @@ def test_a_chief_resident_cannot_accept_their_own_flagged_check_in(live_session,
     session = live_session()
     db.session.flush()
     with pytest.raises(NotAllowed):
-        services.clear_flag(session, chief.id, actor=chief)
+        marks.clear_flag(session, chief.id, actor=chief)

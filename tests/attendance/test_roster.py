@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.attendance import rules, services
+from conferences.attendance import checkins, marks, rosters, rules
 from conferences.attendance.models import Attendance, AttendanceChange
 from conferences.extensions import db
 from tests.attendance.conftest import SESSION_DAY, STARTS_AT, code_at
@@ -22,12 +22,12 @@ def test_roster_statuses_and_counts(
     visitor = make_resident(pgy=2, on=SESSION_DAY)
     make_resident(pgy=3, on=SESSION_DAY)  # not expected, not there: not listed
     monkeypatch.setattr(rules, "excuses_for", lambda s: {excused.id: rules.MARK_EXCUSE})
-    services.record_checkin(session, on_time, at=STARTS_AT)
-    services.record_checkin(session, late, at=STARTS_AT + timedelta(minutes=11))
-    result = services.record_checkin(session, visitor, at=STARTS_AT)
+    checkins.record_checkin(session, on_time, at=STARTS_AT)
+    checkins.record_checkin(session, late, at=STARTS_AT + timedelta(minutes=11))
+    result = checkins.record_checkin(session, visitor, at=STARTS_AT)
     assert result.visitor
 
-    roster = services.roster(session)
+    roster = rosters.roster(session)
     statuses = {row.resident.id: row.status for row in roster.rows}
     assert statuses == {
         on_time.id: "present",
@@ -52,7 +52,7 @@ def test_roster_page_counts_search_and_history(
     session = live_session()
     alice = make_resident(name="Alice Able")
     bob = make_resident(name="Bob Baker")
-    services.record_checkin(session, alice, at=STARTS_AT)
+    checkins.record_checkin(session, alice, at=STARTS_AT)
     db.session.commit()
     auth.login(coordinator.email)
     page = client.get(f"/sessions/{session.public_id}/roster")
@@ -110,7 +110,7 @@ def test_manual_present_then_check_in_reports_already_marked(
     client, auth, clock, live_session, resident, coordinator
 ):
     session = live_session()
-    services.set_marks(session, [resident.id], "present", actor=coordinator)
+    marks.set_marks(session, [resident.id], "present", actor=coordinator)
     db.session.commit()
     auth.login(resident.email)
     response = client.post(
@@ -124,10 +124,10 @@ def test_a_manual_mark_stands_and_a_later_check_in_waits_for_the_coordinator(
     client, auth, clock, live_session, resident, coordinator
 ):
     session = live_session()
-    services.set_marks(session, [resident.id], "absent", actor=coordinator)
+    marks.set_marks(session, [resident.id], "absent", actor=coordinator)
     at = clock() + timedelta(minutes=11)
     clock.set(at)
-    result = services.check_in(session, resident, code_at(session, at))
+    result = checkins.check_in(session, resident, code_at(session, at))
     assert result.is_request
     assert not result.created
     assert result.request_mark == "late"
@@ -139,7 +139,7 @@ def test_a_manual_mark_stands_and_a_later_check_in_waits_for_the_coordinator(
     assert "after being marked absent" in last.reason
     assert rules.resident_status(session, resident).status == rules.Status.MISSED
     # A second check-in changes nothing more.
-    again = services.check_in(session, resident, code_at(session, at))
+    again = checkins.check_in(session, resident, code_at(session, at))
     assert again.is_request
     assert not again.created
     db.session.commit()
@@ -167,9 +167,9 @@ def test_a_dismissed_check_in_request_leaves_the_mark(
     app_ctx, clock, live_session, resident, coordinator
 ):
     session = live_session()
-    services.set_marks(session, [resident.id], "excused", actor=coordinator)
-    services.check_in(session, resident, code_at(session, clock()))
-    services.decide_checkin_request(session, resident.id, accept=False, actor=coordinator)
+    marks.set_marks(session, [resident.id], "excused", actor=coordinator)
+    checkins.check_in(session, resident, code_at(session, clock()))
+    checkins.decide_checkin_request(session, resident.id, accept=False, actor=coordinator)
     row = db.session.scalars(select(Attendance)).one()
     assert (row.mark, row.request_mark) == ("excused", None)
     last = db.session.scalars(select(AttendanceChange).order_by(AttendanceChange.id.desc())).first()
@@ -179,7 +179,7 @@ def test_a_dismissed_check_in_request_leaves_the_mark(
     from conferences.errors import Conflict
 
     with pytest.raises(Conflict):
-        services.decide_checkin_request(session, resident.id, accept=True, actor=coordinator)
+        checkins.decide_checkin_request(session, resident.id, accept=True, actor=coordinator)
 
 
 def test_only_residents_can_be_marked(app_ctx, live_session, coordinator, make_user):
@@ -190,9 +190,9 @@ def test_only_residents_can_be_marked(app_ctx, live_session, coordinator, make_u
     session = live_session()
     faculty = make_user(roles=("faculty",))
     with pytest.raises(DomainError):
-        services.set_marks(session, [faculty.id], "present", actor=coordinator)
+        marks.set_marks(session, [faculty.id], "present", actor=coordinator)
     with pytest.raises(DomainError):
-        services.set_marks(session, [], "present", actor=coordinator)
+        marks.set_marks(session, [], "present", actor=coordinator)
     assert db.session.scalars(select(Attendance)).first() is None
 
 
@@ -219,8 +219,8 @@ def test_flag_review_clears_the_flag_with_an_audit_row(
 ):
     session = live_session()
     a, b = make_resident(), make_resident()
-    services.record_checkin(session, a, device_id="shared-phone-0001", at=STARTS_AT)
-    services.record_checkin(session, b, device_id="shared-phone-0001", at=STARTS_AT)
+    checkins.record_checkin(session, a, device_id="shared-phone-0001", at=STARTS_AT)
+    checkins.record_checkin(session, b, device_id="shared-phone-0001", at=STARTS_AT)
     db.session.commit()
     auth.login(coordinator.email)
     page = client.get(f"/sessions/{session.public_id}/roster?status=flagged")
@@ -238,7 +238,7 @@ def test_resident_history_page_permissions(
 ):
     session = live_session(title="Grand Rounds")
     other = make_resident()
-    services.set_marks(session, [resident.id], "late", actor=coordinator, reason="Sign-in sheet")
+    marks.set_marks(session, [resident.id], "late", actor=coordinator, reason="Sign-in sheet")
     db.session.commit()
     auth.login(resident.email)
     own = client.get(f"/attendance/residents/{resident.id}")
@@ -256,11 +256,11 @@ def test_marks_for_resident_by_local_dates(app_ctx, live_session, make_session, 
     first = live_session()
     next_day = make_session(on=date(2026, 11, 5))
     make_session(on=date(2026, 11, 9))
-    services.record_checkin(first, resident, at=STARTS_AT)
-    services.record_checkin(next_day, resident, at=next_day.starts_at)
-    marks = services.marks_for_resident(resident.id, date(2026, 11, 4), date(2026, 11, 5))
+    checkins.record_checkin(first, resident, at=STARTS_AT)
+    checkins.record_checkin(next_day, resident, at=next_day.starts_at)
+    marks = rosters.marks_for_resident(resident.id, date(2026, 11, 4), date(2026, 11, 5))
     assert [m.session_id for m in marks] == [first.id, next_day.id]
-    assert services.marks_for_resident(resident.id, date(2026, 11, 5), date(2026, 11, 5))[
+    assert rosters.marks_for_resident(resident.id, date(2026, 11, 5), date(2026, 11, 5))[
         0
     ].session_id == (next_day.id)
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from conferences.attendance import excusals, rules
+from conferences.attendance.evaluation import evaluate
 from conferences.attendance.models import Attendance, Excusal
 from conferences.audit.models import AuditEvent
 from conferences.errors import Conflict, DomainError, NotAllowed
@@ -43,7 +44,7 @@ def test_excusing_block_excuses_and_a_ward_block_does_not(
     assert rules.expected_resident_ids(during) == {on_wards.id}
     assert rules.excuses_for(during)[on_icu.id].label == "Rotation: MICU"
     assert rules.expected_resident_ids(after) == {on_icu.id, on_wards.id}
-    evaluation = rules.evaluate(date(2026, 10, 1), date(2026, 10, 31))
+    evaluation = evaluate(date(2026, 10, 1), date(2026, 10, 31))
     assert set(evaluation.excused[during.id]) == {on_icu.id}
     assert evaluation.expected[after.id] == {on_icu.id, on_wards.id}
 
@@ -64,7 +65,7 @@ def test_request_then_approval_applies_retroactively(clock, people, make_session
         Attendance(session_id=held.id, resident_id=resident.id, mark="absent", source="manual")
     )
     db.session.flush()
-    evaluation = rules.evaluate(PAST, PAST)
+    evaluation = evaluate(PAST, PAST)
     assert evaluation.totals_by_resident()[resident.id] == (1, 0, 0)
 
     result = excusals.request_excusal(
@@ -79,7 +80,7 @@ def test_request_then_approval_applies_retroactively(clock, people, make_session
     excusals.decide_excusal(result.excusal, actor=coordinator, approve=True, comment="Get well")
     assert result.excusal.status == "approved"
     assert resident.id in rules.excused_resident_ids(held)
-    assert rules.evaluate(PAST, PAST).totals_by_resident()[resident.id] == (0, 0, 1)
+    assert evaluate(PAST, PAST).totals_by_resident()[resident.id] == (0, 0, 1)
     notes = _outbox_to(resident)
     assert notes
     assert "approved" in notes[-1].subject

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from conferences.attendance import checkin as codes
-from conferences.attendance import services
+from conferences.attendance import checkins
 from conferences.attendance.models import Attendance
 from conferences.errors import DomainError
 from conferences.extensions import db
@@ -59,9 +59,9 @@ def test_code_lookup_finds_the_session_or_says_why(program, data):
     text = data.draw(st.one_of(typed, _variants(real)))
     if codes.normalise(text) != real:
         with pytest.raises(DomainError, match=r"\w"):
-            services.find_session_for_code(text, AT)
+            checkins.find_session_for_code(text, AT)
     else:
-        assert services.find_session_for_code(text, AT).id == program.session.id
+        assert checkins.find_session_for_code(text, AT).id == program.session.id
 
 
 @fuzz_settings(40)

@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
 
 from conferences import create_app
-from conferences.attendance import excusals
-from conferences.attendance import services as attendance
+from conferences.attendance import claims, excusals, marks
 from conferences.extensions import db
 from conferences.rotations import services as rotations
 from conferences.schedule import importer
@@ -93,8 +92,8 @@ def objects(program, make_session):
     upcoming = make_session(on=date(2026, 11, 18), start=time(12, 0), title="Next week")
     slot = add_slot(upcoming, "lecturer", "both", coordinator)
     assign_slot(slot, program.faculty, coordinator)  # the holder may release, swap
-    claim = attendance.file_claim(past, resident, "The screen was off.")
-    attendance.set_marks(past, [resident.id], "present", actor=coordinator)  # may rate it
+    claim = claims.file_claim(past, resident, "The screen was off.")
+    marks.set_marks(past, [resident.id], "present", actor=coordinator)  # may rate it
     excusal = excusals.request_excusal(
         resident,
         actor=resident,

@@ -1,7 +1,7 @@
 """Every place that shows attendance numbers, recounted and compared with each other.
 
 ``check_everywhere`` takes a date range and asserts that the per-session rule
-(``rules.session_statuses``), the bulk evaluation (``rules.evaluate``), the roster, the live
+(``rules.session_statuses``), the bulk evaluation (``evaluation.evaluate``), the roster, the live
 count, the overview and session reports, their CSV exports, the resident's report page
 numbers and forecast, and the at-risk digest all give the same answer for every resident
 and every session. Used by the property test, the demo recount and the finding tests.
@@ -18,8 +18,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.attendance import rules
-from conferences.attendance import services as attendance
+from conferences.attendance import marks, rosters, rules
+from conferences.attendance.evaluation import evaluate
 from conferences.extensions import db
 from conferences.people.models import User
 from conferences.reports import exports
@@ -108,11 +108,11 @@ def check_roster(session: Session, now: datetime, entries, visitors: set[int]) -
     # The live count: everyone whose mark counts as attended, which at a session that
     # counts is exactly the attended residents and the visitors.
     marked = {e.resident_id for e in entries if e.mark in rules.attended_marks()}
-    assert attendance.live_count(session) == len(marked), session.title
+    assert marks.live_count(session) == len(marked), session.title
     if not by_status[NOT_COUNTED]:
         assert marked == by_status[ATTENDED] | visitors, session.title
     # The roster is built from the same statuses.
-    roster = attendance.roster(session, now)
+    roster = rosters.roster(session, now)
     assert roster.expected_count == len(expected), session.title
     rows = {row.resident.id: row for row in roster.rows}
     assert set(rows) == {e.resident_id for e in entries}
@@ -144,7 +144,7 @@ def check_everywhere(
     filters = Filters(start_on, end_on)
 
     # The bulk evaluation, pair by pair and in total.
-    evaluation = rules.evaluate(start_on, end_on, now=now)
+    evaluation = evaluate(start_on, end_on, now=now)
     facts = {s.id: s for s in evaluation.sessions}
     for (sid, rid), status in recount.statuses.items():
         assert evaluation.status(facts[sid], rid) == status, (sid, rid)

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from conferences import timeutil
-from conferences.attendance import excusals, rules, services
+from conferences.attendance import checkins, excusals, marks, rules
+from conferences.attendance.evaluation import evaluate
 from conferences.attendance.models import Excusal, ExcusalSession
 from conferences.errors import DomainError
 from conferences.extensions import db
@@ -155,11 +156,11 @@ def build(program: dict, make_user) -> tuple[list[User], list[Session], User]:
             if session.is_cancelled:
                 continue
             with suppress(DomainError):  # an overlapping check-in is refused
-                services.record_checkin(
+                checkins.record_checkin(
                     session, resident, at=session.starts_at + timedelta(minutes=spec["minutes"])
                 )
         else:
-            services.set_marks(session, [resident.id], spec["kind"], actor=coordinator)
+            marks.set_marks(session, [resident.id], spec["kind"], actor=coordinator)
     db.session.flush()
     return residents, sessions, coordinator
 
@@ -185,7 +186,7 @@ def add_excusal(spec: dict, residents, sessions, coordinator) -> None:
 
 
 def rates(residents) -> dict[int, float | None]:
-    totals = rules.evaluate(*YEAR).totals_by_resident()
+    totals = evaluate(*YEAR).totals_by_resident()
     return {r.id: rules.rate(totals[r.id][1], totals[r.id][0]) for r in residents if r.id in totals}
 
 

@@ -1,7 +1,7 @@
 """The demo program's whole academic year, recounted three ways, agrees everywhere.
 
 1. session by session with the per-session rule (``rules.session_statuses``);
-2. in bulk (``rules.evaluate``) as the overview, session and resident reports and the
+2. in bulk (``evaluation.evaluate``) as the overview, session and resident reports and the
    digest compute it (``agreement.check_everywhere``);
 3. through the pages and files people read: the residents and sessions CSV exports, the
    resident report pages (and "My attendance" of the demo resident), and the rosters and

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from conferences.attendance import rules
+from conferences.attendance.evaluation import evaluate
 from conferences.attendance.models import Attendance, Excusal, ExcusalSession
 from conferences.extensions import db
 from conferences.program.services import get_settings
@@ -28,7 +29,7 @@ def mark(app_ctx):
 
 
 def _resident_totals(resident, start=date(2026, 7, 1), end=date(2026, 11, 30)):
-    evaluation = rules.evaluate(start, end)
+    evaluation = evaluate(start, end)
     return evaluation.totals_by_resident()[resident.id]
 
 
@@ -70,7 +71,7 @@ def test_cancelled_optional_and_future_sessions_do_not_count(
     assert rules.resident_status(optional, resident).status == rules.Status.NOT_COUNTED
     assert rules.resident_status(cancelled, resident).status == rules.Status.NOT_COUNTED
     assert rules.resident_status(future, resident).status == rules.Status.UPCOMING
-    evaluation = rules.evaluate(date(2026, 7, 1), date(2026, 11, 30))
+    evaluation = evaluate(date(2026, 7, 1), date(2026, 11, 30))
     assert evaluation.upcoming_expected_by_resident()[resident.id] == 1
 
 
@@ -136,6 +137,6 @@ def test_excused_mark_and_excusals_remove_the_session_from_expected(
     assert excuses[marked.id].kind == rules.ExcuseKind.MARK
     assert excuses[ranged.id].kind == rules.ExcuseKind.EXCUSAL
 
-    evaluation = rules.evaluate(DAY, date(2026, 10, 7))
+    evaluation = evaluate(DAY, date(2026, 10, 7))
     assert evaluation.expected[session.id] == {listed.id, other.id}
     assert evaluation.expected[next_day.id] == {marked.id, ranged.id, other.id}

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conferences.attendance import rules
+from conferences.attendance.evaluation import evaluate
 from conferences.audit.models import AuditEvent
 from conferences.errors import Conflict, DomainError, ImportErrors
 from conferences.extensions import db
@@ -287,7 +288,7 @@ def test_rotation_audience_resolves_per_session_date(
     assert not in_audience(first, facts_for(ben))
     assert rules.expected_resident_ids(second) == {ben.id}
     assert rules.expected_resident_ids(by_type) == {ana.id}
-    evaluation = rules.evaluate(date(2026, 10, 1), date(2026, 10, 31))
+    evaluation = evaluate(date(2026, 10, 1), date(2026, 10, 31))
     assert evaluation.expected[first.id] == {ana.id}
     assert evaluation.expected[second.id] == {ben.id}
     assert evaluation.expected[by_type.id] == {ana.id}

@@ -3,6 +3,10 @@
 Views use ``@permission_required(action)`` for rules about a role and
 ``authorize(action, obj)`` for rules about one object; templates call
 ``can(action, obj)`` to hide what a person cannot do.
+
+The rules read a person's roles. A fact that only a higher domain knows (teaching knows
+who holds a slot on a session) reaches the policy through a registry that domain fills
+at import time (``presenter_check``), so the policy imports no domain above people.
 """
 
 from __future__ import annotations
@@ -11,12 +15,25 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import Flask, abort
 from flask_login import current_user
 
+from conferences.extensions import login_manager
 from conferences.people.models import Role
 
 Rule = Callable[[Any, Any], bool]
+
+# "Does this person present at this session?", answered by the domains that know
+# (registered with ``presenter_check``; create_app imports the modules that register).
+_PRESENTER_CHECKS: list[Rule] = []
+
+
+def presenter_check(check: Rule) -> Rule:
+    """Register ``check(user, session)`` as a way a person presents at a session (a
+    decorator; registering the same check twice keeps one)."""
+    if check not in _PRESENTER_CHECKS:
+        _PRESENTER_CHECKS.append(check)
+    return check
 
 
 def _role(*roles: Role) -> Rule:
@@ -32,14 +49,12 @@ def _self_or_coordinator(user, person) -> bool:
 
 
 def _presenter_or_coordinator(user, session) -> bool:
-    """Coordinators, and whoever holds a teaching slot on this session."""
+    """Coordinators, and whoever presents at this session (holds a teaching slot on it)."""
     if _coordinator(user, None):
         return True
     if session is None:
         return False
-    from conferences.teaching.queries import holds_slot_on  # teaching sits above auth
-
-    return holds_slot_on(user, session)
+    return any(check(user, session) for check in _PRESENTER_CHECKS)
 
 
 RULES: dict[str, Rule] = {
@@ -94,8 +109,6 @@ def permission_required(action: str) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from conferences.extensions import login_manager
-
                 return login_manager.unauthorized()
             authorize(action)
             return view(*args, **kwargs)
@@ -103,3 +116,11 @@ def permission_required(action: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def init_app(app: Flask) -> None:
+    """Templates call ``can(action, obj)`` to hide what a person cannot do."""
+
+    @app.context_processor
+    def policy_helpers() -> dict:
+        return {"can": can}
