@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
+    _connect_receivers(app)
     from conferences.feeds.fastpath import FeedFastPath
 
     app.wsgi_app = FeedFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
@@ -113,6 +114,13 @@ def _import_models() -> None:
     from conferences.rotations import models as _rotations  # noqa: F401
     from conferences.schedule import models as _schedule  # noqa: F401
     from conferences.teaching import models as _teaching  # noqa: F401
+
+
+def _connect_receivers(app: Flask) -> None:
+    """Higher domains that react to lower ones' signals (besides those their views import)."""
+    from conferences.attendance import change_alerts
+
+    change_alerts.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

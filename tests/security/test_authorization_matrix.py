@@ -52,6 +52,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "auth.login": EVERYONE,
     "auth.logout": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
+    "auth.change_alerts": SIGNED_IN,
     "auth.sign_out_everywhere": SIGNED_IN,  # ends the session: checked apart, like logout
     "auth.login_oidc": EVERYONE,
     "auth.oidc_callback": EVERYONE,
