@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from conferences.people.views import bp as people_bp
     from conferences.reports.views import bp as reports_bp
     from conferences.rotations.views import bp as rotations_bp
+    from conferences.schedule.bulk_views import bp as bulk_bp
     from conferences.schedule.views import bp as schedule_bp
     from conferences.teaching.views import bp as teaching_bp
 
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         rotations_bp,
         schedule_bp,
+        bulk_bp,
         teaching_bp,
         attendance_bp,
         excusals_bp,

@@ -87,6 +87,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "schedule.edit_session": COORDINATORS,
     "schedule.move_session": COORDINATORS,
     "schedule.cancel_session": COORDINATORS,
+    "bulk.cancel_days": COORDINATORS,
+    "bulk.move_remaining": COORDINATORS,
     "schedule.restore_session": COORDINATORS,
     "schedule.delete_session": COORDINATORS,
     "schedule.holidays": COORDINATORS,
