@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -33,7 +34,7 @@ from conferences.formutil import choices
 from conferences.people.models import Role, User, UserRole
 from conferences.program.services import claim_form_key, settle_form_key
 from conferences.schedule.models import Series, Session, SessionStatus
-from conferences.teaching import forms, services
+from conferences.teaching import forms, people_search, services
 from conferences.teaching.models import TeachingSlot
 
 bp = Blueprint("teaching", __name__, url_prefix="/teaching")
@@ -350,6 +351,20 @@ def assign_slot(slot_id: int):
             url_for("teaching.needs_teacher"),
         )
     return render_template("teaching/assign.html", form=form, slot=slot, people=people)
+
+
+@bp.get("/slots/<int:slot_id>/people")
+@permission_required("manage_teaching")
+def search_people(slot_id: int):
+    """People who may hold the slot whose name or e-mail contains ``q`` (the picker's JSON)."""
+    slot = _slot(slot_id)
+    found = people_search.search_eligible(slot, request.args.get("q", ""))
+    return jsonify(
+        [
+            {"id": p.id, "name": p.name, "email": p.email, "label": f"{p.name} ({p.email})"}
+            for p in found
+        ]
+    )
 
 
 @bp.post("/slots/<int:slot_id>/unassign")

@@ -120,6 +120,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "teaching.add_slot": COORDINATORS,
     "teaching.remove_slot": COORDINATORS,
     "teaching.assign_slot": COORDINATORS,
+    "teaching.search_people": COORDINATORS,
     "teaching.unassign_slot": COORDINATORS,
     "teaching.dismiss_release_request": COORDINATORS,
     # attendance
