@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance.models import AttendanceClaim, Excusal
+from conferences.audit.models import AuditEvent
 from conferences.extensions import db
 from conferences.feeds import services as feed_services
 from conferences.program.services import get_settings
@@ -153,6 +154,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "rotations.resident_blocks": COORDINATORS_OR_OWNER,
     "rotations.add_block": COORDINATORS,
     "rotations.delete_block": COORDINATORS,
+    "rotations.undo_delete_block": COORDINATORS,
     # reports
     "reports.overview": COORDINATORS,
     "reports.residents": COORDINATORS,
@@ -218,6 +220,18 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
         end_on=date(2026, 7, 28),
     )
     db.session.add(block)
+    removal = AuditEvent(
+        action="rotation_assignment.delete",
+        object_type="rotation_assignments",
+        object_id=None,
+        before={
+            "resident_id": owner.id,
+            "rotation_type_id": rotation.id,
+            "start_on": "2026-09-01",
+            "end_on": "2026-09-28",
+        },
+    )
+    db.session.add(removal)
     db.session.flush()
     db.session.add(SeriesRemovedDate(series_id=series.id, day=date(2026, 11, 11)))
     token = feed_services.feed_token(owner)
@@ -236,6 +250,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
         "import_id": batch.id,
         "type_id": rotation.id,
         "block_id": block.id,
+        "event_id": removal.id,
         "group_id": firm.id,
         "kind": "firm",
         "token": token,
