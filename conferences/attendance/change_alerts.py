@@ -4,8 +4,9 @@ moved or changes room shortly before it starts.
 A subscribed calendar can lag a change by up to a day (Google refreshes subscriptions every
 12-24 hours), so a noon conference cancelled at 10:00 would still show at noon. When a
 session starting within the program's ``change_alert_hours`` (48 by default) is cancelled,
-deleted, moved, changes room or is back on, each resident in its audience who has not turned
-the alerts off (``User.change_alerts``) gets one e-mail through the outbox.
+deleted, moved, changes room or is back on, each resident in its audience who is not excused
+from it (``attendance.rules.excuses_for``: an approved excusal, an excusing rotation) and has
+not turned the alerts off (``User.change_alerts``) gets one e-mail through the outbox.
 
 How it works:
 
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from conferences import timeutil
+from conferences.attendance.rules import excuses_for
 from conferences.config import public_url
 from conferences.extensions import db
 from conferences.notifications import services as mail
@@ -172,7 +174,7 @@ def _on_session_changed(session: Session, change: str = "", actor=None, **_extra
         return
     notice = _notice(session, before, None, what)
     day = timeutil.local_date(before.starts_at)
-    notice.recipient_ids = _recipient_ids(session.audience, {day}, {})
+    notice.recipient_ids = _recipient_ids(session.audience, {day}, {}) - set(excuses_for(session))
     info.setdefault(PENDING, {})[("deleted", session.id)] = notice
 
 
@@ -216,7 +218,9 @@ def collect(pending: dict, originals: dict) -> list[Notice]:
             continue
         notice = _notice(session, before, after, what)
         days = {timeutil.local_date(before.starts_at), timeutil.local_date(after.starts_at)}
-        notice.recipient_ids = _recipient_ids(session.audience, days, cache)
+        # Residents excused from it (vacation, an approved excusal) are not expected there.
+        excused = set(excuses_for(session))
+        notice.recipient_ids = _recipient_ids(session.audience, days, cache) - excused
         notices.append(notice)
     return notices
 
