@@ -205,3 +205,18 @@ def test_the_move_page_previews_then_moves(weekly, coordinator, login_as):
         "11-09 08:00",
         "11-16 08:00",
     ]
+
+
+def test_the_command_line_cancels_a_day(clock, runner, make_session):
+    session = make_session(on=TOMORROW, title="Morning Report")
+    db.session.commit()
+
+    result = runner.invoke(args=["schedule", "cancel-days", "2026-11-05", "--reason", "Snow"])
+    assert result.exit_code == 0, result.output
+    assert "Morning Report" in result.output
+    assert "Cancelled 1 session(s)." in result.output
+    assert _statuses(session) == ["cancelled"]
+
+    result = runner.invoke(args=["schedule", "cancel-days", "2026-11-05", "--reason", "Snow"])
+    assert result.exit_code != 0
+    assert "nothing to cancel" in result.output
