@@ -220,3 +220,13 @@ def test_the_command_line_cancels_a_day(clock, runner, make_session):
     result = runner.invoke(args=["schedule", "cancel-days", "2026-11-05", "--reason", "Snow"])
     assert result.exit_code != 0
     assert "nothing to cancel" in result.output
+
+
+def test_each_day_of_the_calendar_offers_to_cancel_it(clock, coordinator, make_session, login_as):
+    make_session(on=TOMORROW, title="Morning Report")
+    client = login_as(coordinator)
+    page = client.get(f"/schedule?view=week&date={TOMORROW.isoformat()}").text
+    link = f'href="/schedule/cancel-days?date={TOMORROW.isoformat()}"'
+    assert link in page
+    form = client.get(f"/schedule/cancel-days?date={TOMORROW.isoformat()}").text
+    assert f'value="{TOMORROW.isoformat()}"' in form  # the day is filled in
