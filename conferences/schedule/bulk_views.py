@@ -59,8 +59,9 @@ def cancel_days():
             show_error(form, error)
             sessions = None
     status = 400 if _has_errors(form) else 200
-    if sessions is not None:
-        form.session_ids.data = _ids(sessions)
+    # The preview's button applies what it shows; the first step (again) only previews.
+    form.session_ids.data = _ids(sessions) if sessions is not None else ""
+    form.confirm.data = "1" if sessions is not None else ""
     return render_template(
         "schedule/cancel_days.html",
         form=form,
@@ -106,8 +107,9 @@ def move_remaining(slug: str):
             show_error(form, error)
             plans = None
     status = 400 if _has_errors(form) else 200
-    if plans is not None:
-        form.session_ids.data = _ids(plan.session for plan in plans)
+    # The preview's button applies what it shows; the first step (again) only previews.
+    form.session_ids.data = _ids(plan.session for plan in plans) if plans is not None else ""
+    form.confirm.data = "1" if plans is not None else ""
     return render_template(
         "schedule/move_remaining.html", form=form, series=series, plans=plans
     ), status

@@ -3,6 +3,8 @@ move a series' remaining sessions to a new time or room (wall-clock, across DST)
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -22,6 +24,18 @@ TOMORROW = date(2026, 11, 5)  # the clock fixture's today is Wed 4 Nov 2026 (New
 def _statuses(*sessions) -> list[str]:
     db.session.expire_all()
     return [db.session.get(Session, s.id).status for s in sessions]
+
+
+def _hidden_fields(page: str) -> dict[str, list[str]]:
+    """The hidden inputs of the page's last form (the preview's apply button), by name."""
+    last_form = page.rsplit("<form", 1)[1]
+    found: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input[^>]*>", last_form):
+        if 'type="hidden"' in tag:
+            name = re.search(r'name="([^"]*)"', tag).group(1)
+            value = re.search(r'value="([^"]*)"', tag)
+            found.setdefault(name, []).append(html.unescape(value.group(1)) if value else "")
+    return found
 
 
 # ---------------------------------------------------------------- cancelling days
@@ -95,10 +109,14 @@ def test_the_cancel_page_previews_then_cancels_what_was_shown(
     assert "Morning Report" in preview.text
     assert _statuses(shown) == ["scheduled"]  # a preview changes nothing
 
+    posted = _hidden_fields(preview.text)
+    assert posted["confirm"] == ["1"]
+    assert posted["session_ids"] == [str(shown.id)]
+    assert posted["reason"] == ["Snow day"]
     added_since = make_session(on=TOMORROW, start=time(15, 0), title="Added later")
     db.session.commit()
     response = client.post(
-        "/schedule/cancel-days", data={**data, "confirm": "1", "session_ids": str(shown.id)}
+        "/schedule/cancel-days", data={name: values[0] for name, values in posted.items()}
     )
     assert response.status_code == 303
     assert _statuses(shown, added_since) == ["cancelled", "scheduled"]
@@ -192,10 +210,13 @@ def test_the_move_page_previews_then_moves(weekly, coordinator, login_as):
     assert "3 session(s) will move" in preview.text
     assert [_local(s)[0] for s in weekly.sessions][-1] == "11-16 12:00"
 
-    ids = ",".join(str(s.id) for s in weekly.sessions[2:])
+    # The preview's form carries exactly what the button applies.
+    posted = _hidden_fields(preview.text)
+    assert posted["confirm"] == ["1"]
+    assert posted["session_ids"] == [",".join(str(s.id) for s in weekly.sessions[2:])]
     response = client.post(
         f"/series/{weekly.slug}/move-remaining",
-        data={**data, "confirm": "1", "session_ids": ids},
+        data={name: values[0] for name, values in posted.items()},
     )
     assert response.status_code == 303
     assert [_local(s)[0] for s in weekly.sessions] == [
