@@ -296,18 +296,19 @@ def _line(notice: Notice) -> str:
 
 def body(person: User, notices: list[Notice]) -> str:
     hours = program.get_settings().change_alert_hours
+    one = len(notices) == 1
     opening = (
-        "A session you are expected at changed"
-        if len(notices) == 1
-        else f"{len(notices)} sessions you are expected at changed"
+        "A session you are expected at changed shortly before it starts"
+        if one
+        else f"{len(notices)} sessions you are expected at changed shortly before they start"
     )
     lines = "\n\n".join(f"- {_line(notice)}" for notice in notices)
     return (
-        f"Hello {person.name},\n\n{opening} shortly before it starts (within "
-        f"{hours} hours). Your subscribed calendar may not show this yet.\n\n{lines}\n\n"
-        "You get these e-mails because you are in the audience of these sessions. To stop "
-        f"them, turn off short-notice change alerts on your account page: "
-        f"{public_url(ACCOUNT_PATH)}\n"
+        f"Hello {person.name},\n\n{opening} (within {hours} hours). Your subscribed "
+        f"calendar may not show this yet.\n\n{lines}\n\n"
+        f"You get these e-mails because you are in the audience of "
+        f"{'this session' if one else 'these sessions'}. To stop them, turn off short-notice "
+        f"change alerts on your account page: {public_url(ACCOUNT_PATH)}\n"
     )
 
 

@@ -141,6 +141,7 @@ def test_several_sessions_changed_in_one_action_make_one_message_per_person(peop
     mine = _messages(to=people["ada"])
     assert len(mine) == 1
     assert "2 of your sessions" in mine[0].subject
+    assert "2 sessions you are expected at changed shortly before they start" in mine[0].body
     assert "Morning Report" in mine[0].body
     assert "Noon Conference" in mine[0].body
     assert "Grand Rounds" not in mine[0].body  # ten days ahead: the calendar will catch up
