@@ -55,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     _import_models()
-    _connect_domains()
+    _connect_domains(app)
 
     from conferences import logs, metrics, security, web
     from conferences.auth import loading
@@ -120,13 +120,16 @@ def _import_models() -> None:
     from conferences.teaching import models as _teaching  # noqa: F401
 
 
-def _connect_domains() -> None:
+def _connect_domains(app: Flask) -> None:
     """Import the modules through which higher domains answer a lower one's questions (who
     depends on a session, who presents at it); they register on import, so they are
     connected whatever the app serves (pages, CLI, tests)."""
+    from conferences.attendance import change_alerts
     from conferences.attendance import dependents as _attendance  # noqa: F401
     from conferences.teaching import access as _teaching_access  # noqa: F401
     from conferences.teaching import dependents as _teaching  # noqa: F401
+
+    change_alerts.init_app(app)  # residents hear of short-notice changes (schedule signals)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -147,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
         session_views,
     )
     from conferences.schedule.blueprint import bp as schedule_bp
+    from conferences.schedule.bulk_views import bp as bulk_bp
     from conferences.teaching.views import bp as teaching_bp
 
     for blueprint in (
@@ -155,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         rotations_bp,
         schedule_bp,
+        bulk_bp,
         teaching_bp,
         attendance_bp,
         excusals_bp,

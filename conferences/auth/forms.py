@@ -27,3 +27,13 @@ class ChangePasswordForm(PageForm):
 
 class SignOutEverywhereForm(PageForm):
     submit = SubmitField("Sign out everywhere")
+
+
+class ChangeAlertsForm(PageForm):
+    """One's own short-notice change alerts, on or off."""
+
+    change_alerts = BooleanField(
+        "E-mail me at once when a session I am expected at is cancelled, moved or changes "
+        "room shortly before it starts"
+    )
+    submit = SubmitField("Save alerts")

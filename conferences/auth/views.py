@@ -22,10 +22,16 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from conferences.auth import oidc, services, sessions, throttle
-from conferences.auth.forms import ChangePasswordForm, LoginForm, SignOutEverywhereForm
+from conferences.auth.forms import (
+    ChangeAlertsForm,
+    ChangePasswordForm,
+    LoginForm,
+    SignOutEverywhereForm,
+)
 from conferences.config import public_url
 from conferences.errors import DomainError
 from conferences.extensions import db, limiter
+from conferences.people import services as people
 from conferences.people.models import User, normalise_email
 
 bp = Blueprint("auth", __name__)
@@ -239,9 +245,7 @@ def change_password():
             form.current_password.errors.append(
                 "Too many wrong passwords in a short time. Wait a minute and try again."
             )
-            return render_template(
-                "auth/change_password.html", form=form, everywhere=SignOutEverywhereForm()
-            ), 429
+            return _account_page(form), 429
         try:
             services.change_password(
                 current_user, form.current_password.data, form.new_password.data
@@ -257,6 +261,33 @@ def change_password():
             _sign_in(user, method="password", remember=remember)
             flash("Your password was changed. You are signed out on every other device.", "success")
             return redirect(url_for("home.index"))
+    return _account_page(form)
+
+
+def _account_page(form: ChangePasswordForm, alerts: ChangeAlertsForm | None = None):
+    alerts = alerts or ChangeAlertsForm(data={"change_alerts": current_user.change_alerts})
     return render_template(
-        "auth/change_password.html", form=form, everywhere=SignOutEverywhereForm()
+        "auth/change_password.html",
+        form=form,
+        everywhere=SignOutEverywhereForm(),
+        alerts=alerts,
     )
+
+
+@bp.post("/account/alerts")
+@login_required
+def change_alerts():
+    """Turn one's own short-notice change alerts on or off."""
+    form = ChangeAlertsForm()
+    if not form.validate_on_submit():
+        return _account_page(ChangePasswordForm(formdata=None), form), 400
+    on = bool(form.change_alerts.data)
+    people.set_change_alerts(current_user._get_current_object(), on)
+    db.session.commit()
+    flash(
+        "Short-notice change alerts are on."
+        if on
+        else "Short-notice change alerts are off: you will not be e-mailed about late changes.",
+        "success",
+    )
+    return redirect(url_for("auth.change_password"))

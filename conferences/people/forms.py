@@ -138,6 +138,9 @@ class SettingsForm(PageForm):
     reminder_days_before = IntegerField(
         "Remind teachers (days before)", validators=[InputRequired()]
     )
+    change_alert_hours = IntegerField(
+        "E-mail changes to sessions starting within (hours)", validators=[InputRequired()]
+    )
     submit = SubmitField("Save settings")
 
     FIELDS = (
@@ -149,6 +152,7 @@ class SettingsForm(PageForm):
         "checkin_closes_minutes",
         "claim_window_days",
         "reminder_days_before",
+        "change_alert_hours",
     )
 
     def values(self) -> dict:

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -72,6 +72,9 @@ class User(UserMixin, db.Model):
     oidc_identity: Mapped[str | None] = mapped_column(
         String(600), unique=True, index=True, default=None
     )
+    # E-mail me when a session I am expected at is cancelled, moved or changes room at
+    # short notice (the program's ``change_alert_hours``); each person can turn it off.
+    change_alerts: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     track: Mapped[Track | None] = relationship(lazy="joined")

@@ -224,6 +224,15 @@ def reset_password(actor, user: User, password: str) -> None:
     access_reduced.send(user)
 
 
+def set_change_alerts(user: User, on: bool) -> bool:
+    """Turn one's own short-notice change alerts on or off; True if that changed anything."""
+    if user.change_alerts == on:
+        return False
+    user.change_alerts = on
+    db.session.flush()
+    return True
+
+
 def _snapshot(user: User) -> dict:
     return {
         "email": user.email,
@@ -378,6 +387,7 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "checkin_grace_minutes": (0, 240),
     "claim_window_days": (0, 365),
     "reminder_days_before": (0, 60),
+    "change_alert_hours": (0, 336),
 }
 
 

@@ -26,6 +26,9 @@ class ProgramSettings(db.Model):
     checkin_grace_minutes: Mapped[int] = mapped_column(default=10)
     claim_window_days: Mapped[int] = mapped_column(default=7)
     reminder_days_before: Mapped[int] = mapped_column(default=2)
+    # Sessions starting within this many hours: a cancellation, move or new room is
+    # e-mailed to everyone expected (calendar subscriptions may lag by a day). 0: never.
+    change_alert_hours: Mapped[int] = mapped_column(default=48, server_default="48")
 
 
 class YearThreshold(db.Model):

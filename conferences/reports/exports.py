@@ -60,6 +60,8 @@ def to_csv(table: Table) -> bytes:
 def to_xlsx(tables: list[Table], *, caption: str = "") -> bytes:
     """One worksheet per table; rates are numbers formatted as percentages."""
     workbook = Workbook(write_only=True)
+    if caption:
+        workbook.properties.title = caption  # the document title spreadsheet programs show
     bold = Font(bold=True)
     for table in tables:
         sheet = workbook.create_sheet(_sheet_name(table.title))

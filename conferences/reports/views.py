@@ -22,7 +22,7 @@ from conferences.attendance.compression import compressed
 from conferences.extensions import db
 from conferences.people.models import User
 from conferences.people.policy import authorize, permission_required
-from conferences.reports import charts, exports
+from conferences.reports import charts, export_names, exports
 from conferences.reports.coverage import UNTAGGED, coverage_table
 from conferences.reports.filters import (
     FilterReading,
@@ -219,14 +219,14 @@ def export(name: str, fmt: str):
             tables = [_overview_tables(view)[name]]
     if name == "overview" and fmt == "csv":
         abort(404)
-    return _download(tables, f"{name}-{filters.start_on}-{filters.end_on}", fmt, filters)
+    return _download(tables, export_names.file_stem(name, filters), fmt, filters)
 
 
 def _download(tables, stem: str, fmt: str, filters: Filters | None = None) -> Response:
     if fmt == "csv":
         body, mimetype = exports.to_csv(tables[0]), exports.CSV_MIMETYPE
     else:
-        caption = f"Attendance {filters.describe()}" if filters else ""
+        caption = export_names.title(filters) if filters else ""
         body, mimetype = exports.to_xlsx(tables, caption=caption), exports.XLSX_MIMETYPE
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
@@ -297,9 +297,8 @@ def _resident_export(resident: User, name: str, fmt: str):
     filters = _export_filters()
     report = resident_report(resident, filters)
     table = report.table if name == "detail" else excusal_table(report)
-    stem = f"attendance-{resident.email.split('@')[0]}-{name}-{filters.start_on}-{filters.end_on}"
-    caption_filters = filters
-    return _download([table], stem, fmt, caption_filters)
+    prefix = f"attendance-{export_names.slug(resident.email.split('@')[0])}-{name}"
+    return _download([table], export_names.file_stem(prefix, filters), fmt, filters)
 
 
 @bp.get("/reports/residents/<int:user_id>/<name>.<fmt>")

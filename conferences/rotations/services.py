@@ -13,6 +13,7 @@ from itertools import pairwise
 
 from sqlalchemy import func, select
 
+from conferences.audit.models import AuditEvent
 from conferences.audit.services import record
 from conferences.csvfile import read_records
 from conferences.errors import Conflict, DomainError, ImportErrors
@@ -229,11 +230,73 @@ def update_assignment(
     return block
 
 
-def delete_assignment(block: RotationAssignment, *, actor=None) -> None:
-    record(actor, "rotation_assignment.delete", block, before=_assignment_state(block))
+def delete_assignment(block: RotationAssignment, *, actor=None) -> AuditEvent:
+    """Remove a block; the returned audit event is what ``undo_delete`` brings back."""
+    event = record(actor, "rotation_assignment.delete", block, before=_assignment_state(block))
     db.session.delete(block)
     db.session.flush()
     bump_counter()
+    return event
+
+
+def deleted_block(event_id: int | None) -> AuditEvent | None:
+    """The removal of a block recorded as ``event_id``, or None (another kind of event)."""
+    event = db.session.get(AuditEvent, event_id) if event_id else None
+    if event is None or event.action != "rotation_assignment.delete" or not event.before:
+        return None
+    return event
+
+
+def undo_delete(event: AuditEvent, *, actor=None) -> RotationAssignment:
+    """Put a removed block back as it was (refused if its dates are taken since)."""
+    state = event.before or {}
+    resident = db.session.get(User, state.get("resident_id"))
+    rotation = db.session.get(RotationType, state.get("rotation_type_id"))
+    if resident is None or rotation is None:
+        raise DomainError("That block cannot come back: its resident or rotation is gone.")
+    block = add_assignment(
+        resident,
+        rotation,
+        date.fromisoformat(state["start_on"]),
+        date.fromisoformat(state["end_on"]),
+        actor=actor,
+    )
+    record(actor, "rotation_assignment.restore", block, note=f"Undid removal #{event.id}.")
+    return block
+
+
+def split_block(
+    block: RotationAssignment, start_on: date, end_on: date, *, actor=None, note: str = ""
+) -> RotationAssignment | None:
+    """Free ``start_on``..``end_on`` inside ``block`` for another rotation: the block keeps
+    the days before, a new block of the same rotation takes the days after (returned)."""
+    if not splits_block(block, start_on, end_on, rotation_id=-1):
+        raise DomainError("Those dates do not lie inside the block.")
+    before = _assignment_state(block)
+    rest = None
+    if start_on > block.start_on:
+        if end_on < block.end_on:
+            rest = RotationAssignment(
+                resident_id=block.resident_id,
+                rotation_type_id=block.rotation_type_id,
+                start_on=end_on + timedelta(days=1),
+                end_on=block.end_on,
+            )
+            db.session.add(rest)
+        block.end_on = start_on - timedelta(days=1)
+    else:  # the freed days start the block: it keeps only the days after
+        block.start_on = end_on + timedelta(days=1)
+    db.session.flush()
+    record(
+        actor,
+        "rotation_assignment.split",
+        block,
+        before=before,
+        after={"blocks": [_assignment_state(b) for b in (block, rest) if b is not None]},
+        note=f"Split around {start_on.isoformat()} – {end_on.isoformat()} {note}".strip(),
+    )
+    bump_counter()
+    return rest
 
 
 def blocks_for(resident: User) -> list[RotationAssignment]:
@@ -335,6 +398,9 @@ class ImportRow:
 class ImportPreview:
     rows: list[ImportRow]
     errors: list[tuple[int, str]]
+    # Rows lying inside a stored block of another rotation (a vacation week inside a ward
+    # month): importing splits that block around them instead of refusing the overlap.
+    splits: list[tuple[ImportRow, RotationAssignment]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -424,14 +490,28 @@ def parse_import(text: str) -> ImportPreview:
             continue
         rows.append(ImportRow(line, resident, rotation, start_on, end_on))
 
-    errors.extend(_overlap_errors(rows))
+    splits: list[tuple[ImportRow, RotationAssignment]] = []
+    errors.extend(_overlap_errors(rows, splits))
     errors.sort(key=lambda e: e[0])
     if not rows and not errors:
         errors.append((2, "The file has a header but no blocks."))
-    return ImportPreview(rows, errors)
+    return ImportPreview(rows, errors, splits)
 
 
-def _overlap_errors(rows: list[ImportRow]) -> list[tuple[int, str]]:
+def splits_block(block: RotationAssignment, start_on: date, end_on: date, rotation_id: int) -> bool:
+    """Does a block of another rotation from ``start_on`` to ``end_on`` lie inside ``block``,
+    leaving part of it before or after (so the block can be split around it)?"""
+    return (
+        block.rotation_type_id != rotation_id
+        and block.start_on <= start_on
+        and end_on <= block.end_on
+        and (block.start_on, block.end_on) != (start_on, end_on)
+    )
+
+
+def _overlap_errors(
+    rows: list[ImportRow], splits: list[tuple[ImportRow, RotationAssignment]]
+) -> list[tuple[int, str]]:
     errors: list[tuple[int, str]] = []
     by_resident: dict[int, list[ImportRow]] = defaultdict(list)
     for row in rows:
@@ -461,6 +541,9 @@ def _overlap_errors(rows: list[ImportRow]) -> list[tuple[int, str]]:
         for row in resident_rows:
             for block in stored.get(resident_id, ()):
                 if block.start_on <= row.end_on and block.end_on >= row.start_on:
+                    if splits_block(block, row.start_on, row.end_on, row.rotation.id):
+                        splits.append((row, block))
+                        continue
                     errors.append(
                         (
                             row.line,
@@ -476,6 +559,10 @@ def apply_import(text: str, *, actor=None, filename: str = "") -> list[RotationA
     preview = parse_import(text)
     if preview.errors:
         raise ImportErrors(preview.errors)
+    for row, _block in sorted(preview.splits, key=lambda split: split[0].start_on):
+        # Found again: an earlier row of the file may have split the same block already.
+        (containing,) = overlapping_blocks(row.resident.id, row.start_on, row.end_on)
+        split_block(containing, row.start_on, row.end_on, actor=actor, note=f"line {row.line}")
     blocks = [
         RotationAssignment(
             resident_id=row.resident.id,

@@ -208,9 +208,14 @@ def _blocks_page(resident: User, form: BlockForm | None = None, status: int = 20
         form = BlockForm(formdata=None)
     form.rotation.choices = choices((r.id, r.name) for r in types)
     today = timeutil.local_today()
+    removed = services.deleted_block(parse_id(request.args.get("undo", "")))
+    if removed is not None and (removed.before or {}).get("resident_id") != resident.id:
+        removed = None
     return (
         render_template(
             "rotations/resident.html",
+            removed=removed if can("manage_rotations") else None,
+            rotation_names={r.id: r.name for r in types},
             resident=resident,
             blocks=services.blocks_for(resident),
             form=form,
@@ -260,7 +265,32 @@ def delete_block(block_id: int):
     block = db.get_or_404(RotationAssignment, block_id)
     resident_id = block.resident_id
     if ConfirmForm().validate_on_submit():
-        services.delete_assignment(block, actor=current_user)
+        event = services.delete_assignment(block, actor=current_user)
         db.session.commit()
-        flash("Block removed.", "success")
+        # The page offers to undo it (the removal's audit event holds the block).
+        return _see_other("rotations.resident_blocks", user_id=resident_id, undo=event.id)
+    return _see_other("rotations.resident_blocks", user_id=resident_id)
+
+
+@bp.post("/rotations/blocks/removed/<int:event_id>/undo")
+@permission_required("manage_rotations")
+def undo_delete_block(event_id: int):
+    """Bring back a block just removed, as it was."""
+    event = services.deleted_block(event_id)
+    if event is None:
+        abort(404)
+    resident_id = (event.before or {}).get("resident_id")
+    if ConfirmForm().validate_on_submit():
+        try:
+            block = services.undo_delete(event, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(f"The block was not brought back: {error.message}", "danger")
+        else:
+            db.session.commit()
+            flash(
+                f"{block.rotation_type.name} block {block.start_on.isoformat()} – "
+                f"{block.end_on.isoformat()} is back.",
+                "success",
+            )
     return _see_other("rotations.resident_blocks", user_id=resident_id)

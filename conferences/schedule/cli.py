@@ -65,3 +65,29 @@ def holidays_command(year: int) -> None:
     added = prefill_federal_holidays(year)
     db.session.commit()
     click.echo(f"Added {added} federal holiday(s) for {year}–{(year + 1) % 100:02d}.")
+
+
+@cli.command("cancel-days")
+@click.argument("first", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("last", type=click.DateTime(formats=["%Y-%m-%d"]), required=False)
+@click.option("--reason", required=True, help="Why (shown to everyone).")
+@click.option("--dry-run", is_flag=True, help="List the sessions that would be cancelled.")
+def cancel_days_command(first, last, reason: str, dry_run: bool) -> None:
+    """Cancel every scheduled session from FIRST to LAST (YYYY-MM-DD; LAST defaults to FIRST)."""
+    from conferences import timeutil
+    from conferences.schedule import bulk
+
+    first_on, last_on = first.date(), (last or first).date()
+    try:
+        sessions = bulk.plan_cancel_days(first_on, last_on)
+        for session in sessions:
+            click.echo(f"{timeutil.format_local(session.starts_at)}  {session.title}")
+        if dry_run:
+            click.echo(f"{len(sessions)} session(s) would be cancelled.")
+            return
+        cancelled = bulk.cancel_days(first_on, last_on, reason, actor=None)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Cancelled {len(cancelled)} session(s).")

@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -38,6 +39,7 @@ from conferences.teaching import (
     forms,
     handover,
     panel,
+    people_search,
     queries,
     receivers,  # noqa: F401  (imported at start-up: connects teaching's schedule-signal receivers)
     record,
@@ -298,6 +300,20 @@ def assign_slot(slot_id: int):
             url_for("teaching.needs_teacher"),
         )
     return render_template("teaching/assign.html", form=form, slot=slot, people=people)
+
+
+@bp.get("/slots/<int:slot_id>/people")
+@permission_required("manage_teaching")
+def search_people(slot_id: int):
+    """People who may hold the slot whose name or e-mail contains ``q`` (the picker's JSON)."""
+    slot = _slot(slot_id)
+    found = people_search.search_eligible(slot, request.args.get("q", ""))
+    return jsonify(
+        [
+            {"id": p.id, "name": p.name, "email": p.email, "label": f"{p.name} ({p.email})"}
+            for p in found
+        ]
+    )
 
 
 @bp.post("/slots/<int:slot_id>/unassign")

@@ -20,6 +20,7 @@ SETTINGS = {
     "checkin_closes_minutes": "30",
     "claim_window_days": "3",
     "reminder_days_before": "1",
+    "change_alert_hours": "24",
 }
 
 
@@ -43,6 +44,7 @@ def test_admin_changes_settings(admin_client, accounts):
         settings.checkin_closes_minutes,
     ) == (20, 5, 30)
     assert (settings.claim_window_days, settings.reminder_days_before) == (3, 1)
+    assert settings.change_alert_hours == 24
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings_changed"))
     assert event.actor_id == accounts["admin"].id
     assert event.after["release_cutoff_days"] == 10
@@ -58,6 +60,8 @@ def test_bad_settings_are_refused_and_nothing_changes(admin_client):
     assert "The grace period must end before check-in closes." in response.text
     response = admin_client.post("/admin/settings", data={**SETTINGS, "claim_window_days": "-1"})
     assert "Use a number from 0 to 365." in response.text
+    response = admin_client.post("/admin/settings", data={**SETTINGS, "change_alert_hours": "999"})
+    assert "Use a number from 0 to 336." in response.text
     db.session.expire_all()
     assert get_settings().checkin_closes_minutes == before
 

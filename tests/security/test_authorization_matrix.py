@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance.models import AttendanceClaim, Excusal
+from conferences.audit.models import AuditEvent
 from conferences.extensions import db
 from conferences.feeds.subscriptions import feed_token
 from conferences.program.services import get_settings
@@ -52,6 +53,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "auth.login": EVERYONE,
     "auth.logout": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
+    "auth.change_alerts": SIGNED_IN,
     "auth.sign_out_everywhere": SIGNED_IN,  # ends the session: checked apart, like logout
     "auth.login_oidc": EVERYONE,
     "auth.oidc_callback": EVERYONE,
@@ -86,6 +88,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "schedule.edit_session": COORDINATORS,
     "schedule.move_session": COORDINATORS,
     "schedule.cancel_session": COORDINATORS,
+    "bulk.cancel_days": COORDINATORS,
+    "bulk.move_remaining": COORDINATORS,
     "schedule.restore_session": COORDINATORS,
     "schedule.delete_session": COORDINATORS,
     "schedule.holidays": COORDINATORS,
@@ -117,6 +121,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "teaching.add_slot": COORDINATORS,
     "teaching.remove_slot": COORDINATORS,
     "teaching.assign_slot": COORDINATORS,
+    "teaching.search_people": COORDINATORS,
     "teaching.unassign_slot": COORDINATORS,
     "teaching.dismiss_release_request": COORDINATORS,
     # attendance
@@ -149,6 +154,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "rotations.resident_blocks": COORDINATORS_OR_OWNER,
     "rotations.add_block": COORDINATORS,
     "rotations.delete_block": COORDINATORS,
+    "rotations.undo_delete_block": COORDINATORS,
     # reports
     "reports.overview": COORDINATORS,
     "reports.residents": COORDINATORS,
@@ -214,6 +220,18 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
         end_on=date(2026, 7, 28),
     )
     db.session.add(block)
+    removal = AuditEvent(
+        action="rotation_assignment.delete",
+        object_type="rotation_assignments",
+        object_id=None,
+        before={
+            "resident_id": owner.id,
+            "rotation_type_id": rotation.id,
+            "start_on": "2026-09-01",
+            "end_on": "2026-09-28",
+        },
+    )
+    db.session.add(removal)
     db.session.flush()
     db.session.add(SeriesRemovedDate(series_id=series.id, day=date(2026, 11, 11)))
     token = feed_token(owner)
@@ -232,6 +250,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
         "import_id": batch.id,
         "type_id": rotation.id,
         "block_id": block.id,
+        "event_id": removal.id,
         "group_id": firm.id,
         "kind": "firm",
         "token": token,

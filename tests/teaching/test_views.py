@@ -28,6 +28,7 @@ ACCESS = {
     "teaching.export_record": {"faculty", "resident", "coordinator"},
     "teaching.needs_teacher": {"coordinator"},
     "teaching.assign_slot": {"coordinator"},
+    "teaching.search_people": {"coordinator"},
     "teaching.unassign_slot": {"coordinator"},
     "teaching.dismiss_release_request": {"coordinator"},
     "teaching.series_slots": {"coordinator"},
