@@ -21,6 +21,16 @@ class TimeChoiceNeeded(DomainError):
         self.choices = choices
 
 
+class ConfirmationNeeded(DomainError):
+    """The change is allowed but odd (a holiday, a conflict): ``warnings`` say why, and
+    saving goes ahead only when the same ``token`` comes back (the person saw them)."""
+
+    def __init__(self, warnings: list[str], token: str):
+        super().__init__("Check before saving: " + " ".join(warnings))
+        self.warnings = warnings
+        self.token = token
+
+
 class NotAllowed(DomainError):
     status_code = 403
 

@@ -16,7 +16,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from conferences import timeutil
-from conferences.errors import DomainError, TimeChoiceNeeded
+from conferences.errors import ConfirmationNeeded, DomainError, TimeChoiceNeeded
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
 from conferences.program.services import claim_form_key
@@ -109,12 +109,18 @@ class Saved:
 
 
 def save_session_form(form, save: Callable[[], Saved]):
-    """The common end of the forms that add, edit and move a session. ``save`` calls the
+    """The common end of the forms that add and edit a session. ``save`` calls the
     service. When it refuses (a DomainError), roll back and show why on the form, offering
-    both readings of a repeated wall time; then None, so the page shows again. Otherwise
-    commit, say what was done, warn of conflicts and go to the session's page."""
+    both readings of a repeated wall time, or, when it asks for a second look
+    (ConfirmationNeeded), the warnings with "Save anyway"; then None, so the page shows
+    again. Otherwise commit, say what was done, warn of conflicts and go to the session's
+    page."""
     try:
         saved = save()
+    except ConfirmationNeeded as question:
+        db.session.rollback()
+        form.ask_to_confirm(question.warnings, question.token)
+        return None
     except DomainError as error:
         db.session.rollback()
         offer_choices(form, error)

@@ -115,11 +115,13 @@ def set_topics(session: Session, topics: Iterable[str]) -> bool:
 
 
 def apply_values(session: Session, values: dict) -> str | None:
-    """Set session values (wall times on the session's own day); return the change, if any."""
+    """Set session values (wall times on the session's own day, or on local date
+    ``values["day"]``); return the change, if any: "moved" when it now happens at another
+    time or place (day, times or room), else "edited"."""
     changed = False
     moved = False
     for name, value in values.items():
-        if name in ("start_time", "end_time", "topics", "repeated_time"):
+        if name in ("day", "start_time", "end_time", "topics", "repeated_time"):
             continue
         if name == "audience":
             value = Audience.from_json(value).to_json()
@@ -129,16 +131,18 @@ def apply_values(session: Session, values: dict) -> str | None:
             continue
         setattr(session, name, value)
         changed = True
-    if "start_time" in values or "end_time" in values:
+        moved |= name == "room"
+    if "start_time" in values or "end_time" in values or "day" in values:
         start, end = wall_times(session)
         day = timeutil.local_date(session.starts_at)
+        new_day = values.get("day") or day
         new_start = values.get("start_time", start)
         new_end = values.get("end_time", end)
         if new_end <= new_start:
             raise DomainError("The end time must be after the start time.", field="end_time")
         which = values.get("repeated_time")
-        if (new_start, new_end) != (start, end) or which:
-            starts_at, ends_at = instants(day, new_start, new_end, typed=True, which=which)
+        if (new_day, new_start, new_end) != (day, start, end) or which:
+            starts_at, ends_at = instants(new_day, new_start, new_end, typed=True, which=which)
             if (starts_at, ends_at) != (session.starts_at, session.ends_at):
                 session.starts_at, session.ends_at = starts_at, ends_at
                 changed = moved = True

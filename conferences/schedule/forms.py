@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -13,6 +15,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
     TimeField,
 )
@@ -27,6 +30,7 @@ from conferences.rotations.models import SETTING_LABELS, RotationType
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import KIND_LABELS, TOPICS, Kind
 from conferences.schedule.recurrence import ORDINALS, WEEKDAY_NAMES
+from conferences.schedule.session_changes import end_following_start
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -223,27 +227,74 @@ class SeriesForm(CreateOnceMixin, SessionFieldsMixin, PageForm):
 
 
 class SessionForm(RepeatedTimeMixin, SessionFieldsMixin, PageForm):
-    """Edit one session (wall times on its own day)."""
+    """The session editor: every value of one session, its date too (a move), in one form.
 
+    ``shown_start``/``shown_end`` carry the times the form showed, so a new start moves
+    the end by the same amount unless the end was changed too (``follow_start``).
+    When the change needs a second look (``ConfirmationNeeded``) the form comes back with
+    the warnings; "Save anyway" sends the same values with the warnings' token."""
+
+    day = DateField("Date", validators=[DataRequired()])
     scope = RadioField(
         "Apply changes to",
         choices=choices([("this", "This session only"), ("following", "This and all following")]),
         default="this",
     )
+    shown_start = HiddenField()
+    shown_end = HiddenField()
+    acknowledged = HiddenField()
+    save_anyway = SubmitField("Save anyway")
+    warnings: tuple[str, ...] = ()
+
+    def fill_session(self, session) -> None:
+        self.fill_common(session)
+        self.day.data = timeutil.local_date(session.starts_at)
+        start, end = timeutil.to_local(session.starts_at), timeutil.to_local(session.ends_at)
+        self.start_time.data, self.end_time.data = start.time(), end.time()
+        self._show_times()
+
+    def _show_times(self) -> None:
+        for field, hidden in ((self.start_time, self.shown_start), (self.end_time, self.shown_end)):
+            hidden.data = field.data.strftime("%H:%M") if field.data else ""
+
+    def follow_start(self) -> None:
+        """Apply the end-follows-start rule to the sent times; what the form shows next
+        is the baseline of the next change."""
+        end = end_following_start(
+            _parse_time(self.shown_start.data),
+            _parse_time(self.shown_end.data),
+            self.start_time.data,
+            self.end_time.data,
+        )
+        if end is not None and end != self.end_time.data:
+            self.end_time.data = end
+            self.end_time.raw_data = [end.strftime("%H:%M")]
+        self._show_times()
+
+    def editor_values(self) -> dict:
+        return {**self.common_values(), "day": self.day.data, "repeated_time": self.which}
+
+    def ask_to_confirm(self, warnings: list[str], token: str) -> None:
+        self.warnings = tuple(warnings)
+        self.acknowledged.data = token
+
+    @property
+    def confirmation(self) -> str:
+        """The token of the warnings the person chose to go on with, if they did."""
+        return (self.acknowledged.data or "") if self.save_anyway.data else ""
+
+
+def _parse_time(text: str | None) -> time | None:
+    try:
+        return time.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 class NewSessionForm(CreateOnceMixin, RepeatedTimeMixin, SessionFieldsMixin, PageForm):
     """A one-off session."""
 
     day = DateField("Date", validators=[DataRequired()])
-
-
-class MoveForm(RepeatedTimeMixin, PageForm):
-    day = DateField("New date", validators=[DataRequired()])
-    start_time = TimeField("Starts at", validators=[DataRequired()])
-    end_time = TimeField("Ends at", validators=[DataRequired()])
-    room = StringField("Room", validators=[Length(max=200)])
-    go_ahead = BooleanField("Yes, move it to that date anyway")
 
 
 class CancelForm(PageForm):

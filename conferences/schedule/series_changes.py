@@ -24,6 +24,7 @@ from conferences.schedule.bookkeeping import (
     apply_values,
     instants,
 )
+from conferences.schedule.conflicts import conflict_warnings
 from conferences.schedule.holidays import closed_dates
 from conferences.schedule.models import (
     Series,
@@ -134,10 +135,12 @@ class GenerationPlan:
     existing: int
     removed: list[date]  # deleted occurrences, left out until brought back
     past: int = 0  # how many of the new dates are already past
+    conflicts: tuple[str, ...] = ()  # with ``check_conflicts``: what the new ones would clash with
 
 
-def plan_generation(series: Series) -> GenerationPlan:
-    """What generating would do: new dates, holidays and deleted dates left out."""
+def plan_generation(series: Series, *, check_conflicts: bool = False) -> GenerationPlan:
+    """What generating would do: new dates, holidays and deleted dates left out; with
+    ``check_conflicts``, the conflicts the new sessions would have (before any exists)."""
     rule = Rule.from_series(series)
     problems = rule.problems()
     raise_first(problems)
@@ -162,7 +165,34 @@ def plan_generation(series: Series) -> GenerationPlan:
             new.append(day)
     today = timeutil.local_today()
     past = sum(1 for day in new if day < today)
-    return GenerationPlan(new, skipped, already, removed, past)
+    conflicts = tuple(generation_conflicts(series, new)) if check_conflicts else ()
+    return GenerationPlan(new, skipped, already, removed, past, conflicts)
+
+
+def generation_conflicts(series: Series, days: list[date]) -> list[str]:
+    """The conflicts sessions of the series on ``days`` would have with the schedule (a
+    room booked twice; a required session for an overlapping audience at the same time),
+    said before they are created: ``conflict_warnings`` over unsaved copies."""
+    if not days or series.end_time <= series.start_time:
+        return []
+    audience = Audience.from_json(series.audience).to_json()
+    planned = []
+    for number, day in enumerate(days, start=1):
+        starts_at, ends_at = instants(day, series.start_time, series.end_time)
+        planned.append(
+            Session(
+                id=-number,  # a placeholder, never saved: tells the planned sessions apart
+                title=series.title,
+                kind=series.kind,
+                room=series.room,
+                audience=audience,
+                required=series.required,
+                status=SessionStatus.SCHEDULED.value,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+        )
+    return conflict_warnings(planned)
 
 
 def removed_dates(series: Series) -> set[date]:

@@ -103,7 +103,7 @@ def edit_series(slug: str):
             return see_other("schedule.edit_series", slug=series.slug)
     plan = None
     try:
-        plan = series_changes.plan_generation(series)
+        plan = series_changes.plan_generation(series, check_conflicts=True)
     except DomainError as error:
         flash(error.message, "warning")
     return render_template(

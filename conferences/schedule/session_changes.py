@@ -1,17 +1,18 @@
 """One session at a time: adding a one-off session, editing one (or it and the following
-ones of its series), moving, cancelling and restoring it.
+ones of its series) with what to check before saving, moving, cancelling and restoring it.
 
 Nothing here commits.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, time
 
 from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.errors import DomainError
+from conferences.errors import ConfirmationNeeded, DomainError
 from conferences.extensions import db
 from conferences.schedule.audience import Audience
 from conferences.schedule.bookkeeping import (
@@ -23,6 +24,7 @@ from conferences.schedule.bookkeeping import (
     set_topics,
     stamp,
 )
+from conferences.schedule.conflicts import conflict_warnings
 from conferences.schedule.holidays import closed_dates
 from conferences.schedule.models import Series, Session, SessionStatus
 from conferences.schedule.queries import wall_times
@@ -70,25 +72,28 @@ def create_session(values: dict, actor, *, series: Series | None = None) -> Sess
     return session
 
 
-def update_session(session: Session, values: dict, actor, *, scope: str = "this") -> list[Session]:
-    """Edit a session. "this": only this one, which then keeps its own values when the series
-    is edited. "following": the values that changed here also go to every later session of
-    the series and to the series itself (so later generation uses them)."""
-    if scope not in ("this", "following"):
-        raise DomainError("Choose which sessions the change applies to.", field="scope")
-    raise_first(common_problems(values))
+def _pending(session: Session, values: dict) -> dict:
+    """The values that differ from the session's own: wall times on its own day, "day"
+    its local date."""
     start, end = wall_times(session)
     current = {name: getattr(session, name) for name in COPIED_FIELDS}
     current["audience"] = Audience.from_json(session.audience).to_json()
-    current.update(start_time=start, end_time=end, topics=session.topics)
-    wanted = dict(values)
+    current.update(
+        start_time=start,
+        end_time=end,
+        topics=session.topics,
+        day=timeutil.local_date(session.starts_at),
+    )
+    wanted = {name: value for name, value in values.items() if name != "day" or value}
     if "audience" in wanted:
         wanted["audience"] = Audience.from_json(wanted["audience"]).to_json()
     if "topics" in wanted:
         wanted["topics"] = sorted(set(wanted["topics"] or []))
     if "title" in wanted:
         wanted["title"] = wanted["title"].strip()
-    diff = {k: v for k, v in wanted.items() if k in SESSION_FIELDS and current.get(k) != v}
+    diff = {
+        k: v for k, v in wanted.items() if k in (*SESSION_FIELDS, "day") and current.get(k) != v
+    }
     if wanted.get("repeated_time"):
         # The first or second of a repeated wall time: the times themselves may not change.
         diff.update(
@@ -96,21 +101,50 @@ def update_session(session: Session, values: dict, actor, *, scope: str = "this"
             start_time=wanted.get("start_time", start),
             end_time=wanted.get("end_time", end),
         )
+    return diff
+
+
+def _check(session: Session, values: dict, scope: str) -> dict:
+    """Refuse what cannot be saved; return the values that change."""
+    if scope not in ("this", "following"):
+        raise DomainError("Choose which sessions the change applies to.", field="scope")
+    raise_first(common_problems(values))
+    diff = _pending(session, values)
+    if "day" in diff and scope == "following" and session.series is not None:
+        raise DomainError(
+            "A new date applies to this session only: choose “This session only” "
+            "(the later sessions of the series keep their dates).",
+            field="day",
+        )
+    return diff
+
+
+def _targets(session: Session, scope: str) -> list[Session]:
+    """The session, and with "following" the later sessions of its series."""
+    if scope != "following" or session.series is None:
+        return [session]
+    later = db.session.scalars(
+        select(Session)
+        .where(
+            Session.series_id == session.series_id,
+            Session.starts_at > session.starts_at,
+            Session.id != session.id,
+        )
+        .order_by(Session.starts_at)
+    )
+    return [session, *later]
+
+
+def update_session(session: Session, values: dict, actor, *, scope: str = "this") -> list[Session]:
+    """Edit a session. "this": only this one, which then keeps its own values when the series
+    is edited. "following": the values that changed here also go to every later session of
+    the series and to the series itself (so later generation uses them). ``values["day"]``,
+    a new local date, moves this session only (with "following" it is refused)."""
+    diff = _check(session, values, scope)
     if not diff:
         return []
-    targets = [session]
+    targets = _targets(session, scope)
     if scope == "following" and session.series is not None:
-        targets += list(
-            db.session.scalars(
-                select(Session)
-                .where(
-                    Session.series_id == session.series_id,
-                    Session.starts_at > session.starts_at,
-                    Session.id != session.id,
-                )
-                .order_by(Session.starts_at)
-            )
-        )
         series = session.series
         for name, value in diff.items():
             if name != "repeated_time":
@@ -125,6 +159,80 @@ def update_session(session: Session, values: dict, actor, *, scope: str = "this"
             changes.append((target, change))
     announce(changes, actor)
     return [target for target, _ in changes]
+
+
+# What a conflict depends on: a change to any of these is checked before saving.
+CONFLICT_FIELDS = ("day", "start_time", "end_time", "repeated_time", "room", "audience", "required")
+
+
+def _preview(session: Session, diff: dict) -> Session:
+    """The session as the change would leave it: a copy that is never added or saved."""
+    copy = Session(
+        id=session.id,
+        title=session.title,
+        kind=session.kind,
+        room=session.room,
+        audience=session.audience,
+        required=session.required,
+        status=session.status,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        revision=session.revision,
+    )
+    apply_values(copy, {name: value for name, value in diff.items() if name != "topics"})
+    return copy
+
+
+def edit_warnings(session: Session, values: dict, *, scope: str = "this") -> list[str]:
+    """What is odd about this edit, said before anything is saved: for a new date or time,
+    what ``move_warnings`` says of the date (holiday, blackout, past, far ahead); for a new
+    date, time, room, audience or required, the conflicts the changed sessions would have
+    (``conflicts.conflict_warnings``: the same room, or a required session for an
+    overlapping audience, at the same time). Writes nothing."""
+    diff = _pending(session, values)
+    warnings: list[str] = []
+    if {"day", "start_time", "end_time"} & diff.keys():
+        warnings += move_warnings(diff.get("day") or timeutil.local_date(session.starts_at))
+    if set(CONFLICT_FIELDS) & diff.keys() and not session.is_cancelled:
+        targets = [session] if "day" in diff else _targets(session, scope)
+        warnings += conflict_warnings([_preview(target, diff) for target in targets])
+    return warnings
+
+
+def warnings_token(warnings: list[str]) -> str:
+    """A short fingerprint of the warnings a person was shown (``edit_session``)."""
+    return hashlib.sha256("\n".join(warnings).encode()).hexdigest()[:16]
+
+
+def edit_session(
+    session: Session, values: dict, actor, *, scope: str = "this", confirmed: str = ""
+) -> list[Session]:
+    """The session editor's save: every value of ``update_session`` and a new date in one
+    change. When ``edit_warnings`` finds something odd, nothing is written and
+    ``ConfirmationNeeded`` carries the warnings; saving goes ahead when ``confirmed`` is
+    their token (the person saw these very warnings and chose to go on)."""
+    _check(session, values, scope)
+    warnings = edit_warnings(session, values, scope=scope)
+    if warnings and confirmed != warnings_token(warnings):
+        raise ConfirmationNeeded(warnings, warnings_token(warnings))
+    return update_session(session, values, actor, scope=scope)
+
+
+def end_following_start(
+    shown_start: time | None, shown_end: time | None, start: time | None, end: time | None
+) -> time | None:
+    """The editor's rule for the end time: changing the start moves the end by the same
+    amount, unless the end was changed too. ``shown_*`` are the times the form showed."""
+    if shown_start is None or shown_end is None or start is None or end is None:
+        return end
+    if end != shown_end or start == shown_start:
+        return end
+
+    def minutes(t: time) -> int:
+        return t.hour * 60 + t.minute
+
+    moved = (minutes(shown_end) + minutes(start) - minutes(shown_start)) % (24 * 60)
+    return time(moved // 60, moved % 60)
 
 
 def move_session(

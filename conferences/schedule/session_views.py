@@ -1,8 +1,9 @@
-"""The pages for one session: view, add, edit, move, cancel, restore, delete."""
+"""The pages for one session: view, add, edit (the editor moves it too), cancel, restore,
+delete."""
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from conferences import timeutil
@@ -10,7 +11,7 @@ from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.policy import permission_required
 from conferences.program.services import settle_form_key
-from conferences.schedule import deletion, queries, session_changes
+from conferences.schedule import deletion, session_changes
 from conferences.schedule.blueprint import (
     Saved,
     already_created,
@@ -21,7 +22,7 @@ from conferences.schedule.blueprint import (
     save_session_form,
     see_other,
 )
-from conferences.schedule.forms import ActionForm, CancelForm, MoveForm, NewSessionForm, SessionForm
+from conferences.schedule.forms import ActionForm, CancelForm, NewSessionForm, SessionForm
 from conferences.schedule.models import TOPICS
 
 
@@ -70,25 +71,32 @@ def new_session():
 @bp.route("/sessions/<public_id>/edit", methods=["GET", "POST"])
 @permission_required("manage_schedule")
 def edit_session(public_id: str):
-    """Edit one session, or this one and the following ones of its series."""
+    """The session editor: every value of one session, its date, times and room too, in
+    one form (this one, or it and the following ones of its series). What is odd about
+    the change (a holiday, the past, a conflict) is asked before anything is saved."""
     session = load_session(public_id)
     form = SessionForm()
     form.load_audience_choices()
     if request.method == "GET":
-        form.fill_common(session)
-        form.start_time.data, form.end_time.data = queries.wall_times(session)
-    form.offer_repeated_times(timeutil.local_date(session.starts_at))
+        form.fill_session(session)
+    else:
+        form.follow_start()
+    form.offer_repeated_times(form.day.data or timeutil.local_date(session.starts_at))
     if form.validate_on_submit():
 
         def save() -> Saved:
-            changed = session_changes.update_session(
+            changed = session_changes.edit_session(
                 session,
-                {**form.common_values(), "repeated_time": form.which},
+                form.editor_values(),
                 current_user,
                 scope=form.scope.data,
+                confirmed=form.confirmation,
             )
             if not changed:
                 return Saved(session, "Nothing changed.", category="info")
+            if changed == [session]:
+                when = timeutil.format_local(session.starts_at, "%a %d %b %Y %H:%M")
+                return Saved(session, f"Saved. It is on {when}.", changed)
             return Saved(session, f"Saved changes to {len(changed)} session(s).", changed)
 
         if (done := save_session_form(form, save)) is not None:
@@ -96,41 +104,12 @@ def edit_session(public_id: str):
     return render_template("schedule/session_form.html", form=form, session=session)
 
 
-@bp.route("/sessions/<public_id>/move", methods=["GET", "POST"])
+@bp.get("/sessions/<public_id>/move")
 @permission_required("manage_schedule")
 def move_session(public_id: str):
-    """Move one session to another day, time or room."""
+    """The former Move page: a session is moved in its editor now, where old links land."""
     session = load_session(public_id)
-    form = MoveForm()
-    if request.method == "GET":
-        form.day.data = timeutil.local_date(session.starts_at)
-        form.start_time.data, form.end_time.data = queries.wall_times(session)
-        form.room.data = session.room
-    form.offer_repeated_times(form.day.data)
-    if form.validate_on_submit():
-        warnings = session_changes.move_warnings(form.day.data)
-        if warnings and not form.go_ahead.data:
-            # Say what is odd about the new date before saving; ticking the box goes on.
-            form.go_ahead.errors = [*warnings, "Tick the box to move it there anyway."]
-            return render_template("schedule/move_session.html", form=form, session=session)
-
-        def save() -> Saved:
-            session_changes.move_session(
-                session,
-                form.day.data,
-                form.start_time.data,
-                form.end_time.data,
-                current_user,
-                room=form.room.data or "",
-                which=form.which,
-            )
-            return Saved(
-                session, f"Moved to {timeutil.format_local(session.starts_at)}.", [session]
-            )
-
-        if (done := save_session_form(form, save)) is not None:
-            return done
-    return render_template("schedule/move_session.html", form=form, session=session)
+    return redirect(url_for("schedule.edit_session", public_id=session.public_id), 301)
 
 
 @bp.post("/sessions/<public_id>/cancel")

@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
+from conferences import timeutil
 from conferences.auth import sessions as sign_ins
 from conferences.extensions import db
 from conferences.schedule import queries, series_changes
@@ -101,12 +102,21 @@ def test_public_pages_open_to_every_signed_in_role(app, client, world, make_user
     assert client.get("/my-schedule").status_code == 403  # residents only
 
 
+# Former pages kept so old links work: where they send a coordinator now.
+MOVED_PAGES = {"schedule.move_session": "/edit"}
+
+
 def test_coordinator_opens_every_page(app, client, world, coordinator, login_as):
     login_as(coordinator)
     for rule in _schedule_rules(app):
         if "GET" in rule.methods and rule.endpoint not in RESIDENT_ONLY:
             url = _url(rule, world)
-            assert client.get(url).status_code == 200, url
+            response = client.get(url)
+            if rule.endpoint in MOVED_PAGES:
+                assert response.status_code == 301, url
+                assert response.headers["Location"].endswith(MOVED_PAGES[rule.endpoint]), url
+                response = client.get(response.headers["Location"])
+            assert response.status_code == 200, url
 
 
 def test_forged_or_missing_csrf_is_refused(client, world, coordinator, csrf_enabled):
@@ -230,6 +240,7 @@ def test_edit_move_and_one_off_through_the_pages(client, world, coordinator, log
         data={
             "title": "Special",
             "kind": "lecture",
+            "day": "2026-11-09",
             "start_time": "12:00",
             "end_time": "13:00",
             "room": "Room 5A",
@@ -243,19 +254,24 @@ def test_edit_move_and_one_off_through_the_pages(client, world, coordinator, log
     assert session.title == "Special"
     assert session.topics == ["gi"]
     assert session.detached
+    # Moving is done in the same editor: a new date, times and room.
+    move = {"title": "Special", "kind": "lecture", "required": "y", "topics": ["gi"]}
     bad_move = client.post(
-        f"{url}/move", data={"day": "2026-11-20", "start_time": "10:00", "end_time": "09:00"}
+        f"{url}/edit",
+        data={**move, "day": "2026-11-20", "start_time": "10:00", "end_time": "09:00"},
     )
     assert bad_move.status_code == 200
     assert b"end time must be after" in bad_move.data
-    move = client.post(
-        f"{url}/move",
-        data={"day": "2026-11-20", "start_time": "09:00", "end_time": "10:00", "room": "B"},
+    moved = client.post(
+        f"{url}/edit",
+        data={**move, "day": "2026-11-20", "start_time": "09:00", "end_time": "10:00", "room": "B"},
     )
-    assert move.status_code == 303
+    assert moved.status_code == 303
     db.session.expire_all()
     session = queries.get_session_by_public_id(world["public_id"])
     assert queries.wall_times(session) == (time(9), time(10))
+    assert timeutil.local_date(session.starts_at) == date(2026, 11, 20)
+    assert session.room == "B"
     assert session.revision == 2
     new = client.post(
         "/sessions/new",
