@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from conferences.people.views import bp as people_bp
     from conferences.reports.views import bp as reports_bp
     from conferences.rotations.views import bp as rotations_bp
+    from conferences.schedule.rollforward_views import bp as rollforward_bp
     from conferences.schedule.views import bp as schedule_bp
     from conferences.teaching.views import bp as teaching_bp
 
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         rotations_bp,
         schedule_bp,
+        rollforward_bp,
         teaching_bp,
         attendance_bp,
         excusals_bp,

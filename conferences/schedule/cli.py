@@ -49,7 +49,15 @@ def generate_command(slug: str) -> None:
     series = services.series_by_slug(slug)
     if series is None:
         raise click.ClickException(f"No series with the short name {slug!r}.")
+    from conferences.schedule.holidays import years_without_holidays
+
     try:
+        for year in years_without_holidays(services.plan_generation(series).new):
+            click.echo(
+                f"warning: {year}–{(year + 1) % 100:02d} has no holidays yet, so sessions "
+                f"may fall on them; add them with `flask schedule holidays {year}`.",
+                err=True,
+            )
         result = services.generate_sessions(series, actor=None)
     except DomainError as error:
         db.session.rollback()

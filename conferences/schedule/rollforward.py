@@ -193,14 +193,21 @@ def new_window(series: Series, from_year: int, to_year: int) -> tuple[date, date
     return (first, end) if first is not None else None
 
 
+def _holiday_keys(year: int) -> set[tuple[str, date, date]]:
+    return {
+        (h.name, h.starts_on, h.ends_on)
+        for h in holiday_service.holidays_between(*timeutil.academic_year_bounds(year))
+    }
+
+
 def proposed_blackouts(from_year: int, to_year: int) -> list[Blackout]:
-    """This year's program blackouts at the same dates next year, unless already there."""
+    """This year's program blackouts at the same dates next year, unless next year
+    already has one of that name."""
     first, last = timeutil.academic_year_bounds(from_year)
     years = to_year - from_year
-    there = {
-        (h.name, h.starts_on, h.ends_on)
-        for h in holiday_service.holidays_between(*timeutil.academic_year_bounds(to_year))
-    }
+    # A blackout already on next year's calendar by that name (perhaps at dates the
+    # coordinator changed) is not proposed again.
+    there = {name for name, _, _ in _holiday_keys(to_year)}
     proposals = []
     for holiday in holiday_service.holidays_between(first, last):
         if holiday.source != holiday_service.PROGRAM or holiday.starts_on < first:
@@ -212,7 +219,7 @@ def proposed_blackouts(from_year: int, to_year: int) -> list[Blackout]:
             holiday.starts_on,
             holiday.ends_on,
         )
-        if (moved.name, moved.starts_on, moved.ends_on) not in there:
+        if moved.name not in there:
             proposals.append(moved)
     return proposals
 
@@ -230,7 +237,11 @@ def preview(
     from_year = to_year - 1
     chosen = _chosen_series(from_year, to_year, slugs)
     proposals = proposed_blackouts(from_year, to_year)
-    blackouts = proposals if blackouts is None else blackouts
+    if blackouts is None:
+        blackouts = proposals
+    else:  # as confirmed; one already on next year's calendar is not added twice
+        there = _holiday_keys(to_year)
+        blackouts = [b for b in blackouts if (b.name, b.starts_on, b.ends_on) not in there]
     for blackout in blackouts:
         if blackout.ends_on < blackout.starts_on:
             raise DomainError(f"{blackout.name}: the last day is before the first day.")

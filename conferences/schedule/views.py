@@ -537,6 +537,7 @@ def edit_series(slug: str):
         form=form,
         series=series,
         plan=plan,
+        bare_years=holiday_service.years_without_holidays(plan.new) if plan else [],
         action_form=ActionForm(),
         counts=services.session_counts().get(series.id, (0, 0)),
         delete_blockers=services.series_delete_blockers(series),
@@ -655,6 +656,8 @@ def prefill_holidays():
     added = holiday_service.prefill_federal_holidays(form.year.data)
     db.session.commit()
     flash(f"Added {added} federal holiday(s).", "success")
+    if form.series.data and services.series_by_slug(form.series.data) is not None:
+        return _see_other("schedule.edit_series", slug=form.series.data)
     return _see_other("schedule.holidays", year=form.year.data)
 
 

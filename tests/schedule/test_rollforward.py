@@ -258,6 +258,9 @@ def test_confirmed_blackout_dates_replace_the_proposal(this_year):
     sessions = _occurrences(noon, 2027)
     assert date(2027, 12, 20) not in sessions
     assert date(2028, 1, 3) in sessions
+    again = rollforward.preview(2027)
+    assert again.proposals == []  # the changed winter break is not proposed again
+    assert again.nothing_to_add
 
 
 def test_conflicts_with_what_next_year_already_has_are_shown(this_year):
