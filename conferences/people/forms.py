@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -20,7 +21,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences.auth.forms import MIN_PASSWORD_LENGTH
-from conferences.formutil import PageForm
+from conferences.formutil import PageForm, choices
 from conferences.people.models import Role
 
 ROLE_CHOICES = [
@@ -83,6 +84,7 @@ class UserForm(PageForm):
     )
     track_id = SelectField("Track", coerce=_optional_int)
     firm_id = SelectField("Firm", coerce=_optional_int)
+    graduates_on = DateField("Last day of residency", validators=[Optional()])
     submit = SubmitField("Save")
 
 
@@ -138,6 +140,15 @@ class SettingsForm(PageForm):
     reminder_days_before = IntegerField(
         "Remind teachers (days before)", validators=[InputRequired()]
     )
+    alumni_feed = SelectField(
+        "After residency, a graduate's calendar feed",
+        choices=choices(
+            [
+                ("past", "keeps the sessions of their residency"),
+                ("stop", "stops (an empty calendar)"),
+            ]
+        ),
+    )
     submit = SubmitField("Save settings")
 
     FIELDS = (
@@ -149,6 +160,7 @@ class SettingsForm(PageForm):
         "checkin_closes_minutes",
         "claim_window_days",
         "reminder_days_before",
+        "alumni_feed",
     )
 
     def values(self) -> dict:

@@ -108,6 +108,7 @@ def create_user():
     if form.validate_on_submit():
         try:
             user = services.create_user(current_user, _user_data(form), form.password.data)
+            services.set_graduation(current_user, user, form.graduates_on.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -133,6 +134,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(current_user, user, _user_data(form))
+            services.set_graduation(current_user, user, form.graduates_on.data)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -141,7 +143,12 @@ def edit_user(user_id: int):
             flash(f"{user.name} was saved.", "success")
             return _redirect("people.edit_user", user_id=user.id)
     return render_template(
-        "people/edit_user.html", form=form, user=user, confirm=ConfirmForm(), pgy=user.pgy()
+        "people/edit_user.html",
+        form=form,
+        user=user,
+        confirm=ConfirmForm(),
+        pgy=user.pgy(),
+        residency_ends=user.residency_ends if user.is_resident else None,
     )
 
 

@@ -26,6 +26,9 @@ class ProgramSettings(db.Model):
     checkin_grace_minutes: Mapped[int] = mapped_column(default=10)
     claim_window_days: Mapped[int] = mapped_column(default=7)
     reminder_days_before: Mapped[int] = mapped_column(default=2)
+    # An alumnus's calendar feed: "past" keeps the sessions of their residency, "stop"
+    # serves an empty calendar.
+    alumni_feed: Mapped[str] = mapped_column(String(10), default="past", server_default="past")
 
 
 class YearThreshold(db.Model):
