@@ -20,8 +20,9 @@ from conferences.attendance.compression import compressed
 from conferences.auth.policy import authorize, permission_required
 from conferences.extensions import db
 from conferences.people.models import User
-from conferences.reports import charts, exports, services
+from conferences.reports import charts, exports, residency, services
 from conferences.reports.forms import ReportFilterForm
+from conferences.reports.years import academic_years
 from conferences.schedule.models import Session
 
 bp = Blueprint("reports", __name__)
@@ -70,6 +71,7 @@ def _export_filters() -> services.Filters:
 def _filter_form(filters: services.Filters) -> ReportFilterForm:
     form = ReportFilterForm(formdata=None)
     form.fill(filters, services.firm_choices(), services.series_choices())
+    form.fill_years(filters, academic_years())
     return form
 
 
@@ -308,6 +310,39 @@ def export_my_attendance(name: str, fmt: str):
     if not current_user.is_resident:
         abort(403)
     return _resident_export(current_user, name, fmt)
+
+
+@bp.get("/reports/residents/<int:user_id>/residency")
+@permission_required("view_reports")
+def resident_residency(user_id: int):
+    """The whole residency: attendance per academic year against that year's threshold,
+    excusals and teaching (for the Clinical Competency Committee)."""
+    resident = _resident_or_404(user_id)
+    authorize("view_attendance_of", resident)
+    report = residency.residency(resident)
+    table = residency.residency_table(report)
+    table.links = [
+        url_for(
+            "reports.resident_detail",
+            user_id=resident.id,
+            start=timeutil.academic_year_bounds(line.start_year)[0].isoformat(),
+            end=timeutil.academic_year_bounds(line.start_year)[1].isoformat(),
+        )
+        for line in report.years
+    ]
+    return render_template("reports/residency.html", report=report, resident=resident, table=table)
+
+
+@bp.get("/reports/residents/<int:user_id>/residency.<fmt>")
+@permission_required("view_reports")
+def export_residency(user_id: int, fmt: str):
+    """The whole residency as CSV or Excel."""
+    if fmt not in FORMATS:
+        abort(404)
+    resident = _resident_or_404(user_id)
+    authorize("view_attendance_of", resident)
+    table = residency.residency_table(residency.residency(resident))
+    return _download([table], f"residency-{resident.email.split('@')[0]}", fmt)
 
 
 # --------------------------------------------------------------------------- one session
