@@ -40,6 +40,7 @@ from conferences import timeutil
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.feeds import ical
+from conferences.feeds.blocks import feed_blocks
 from conferences.feeds.lru import LRU
 from conferences.feeds.models import FeedSubscription, SeriesFollow
 from conferences.people.models import User
@@ -168,6 +169,15 @@ def reset_token(user: User) -> str:
     db.session.flush()
     _settings_changed()
     return derive_token(user.id, sub.token_salt)
+
+
+def set_include_blocks(user: User, include: bool) -> FeedSubscription:
+    """Add (or leave out) the person's rotation blocks in their feed."""
+    sub = get_subscription(user)
+    sub.include_blocks = bool(include)
+    db.session.flush()
+    _settings_changed()
+    return sub
 
 
 def set_alarm(user: User, minutes: int | None) -> FeedSubscription:
@@ -615,14 +625,17 @@ def render(
     options: ical.EventOptions,
     first: date,
     last: date,
+    blocks: tuple[ical.BlockData, ...] = (),
 ) -> Rendered:
     """Render (or fetch) one feed; equal inputs share one rendering."""
     store = caches()
-    key = (header, options, first, last, tuple(events))
+    key = (header, options, first, last, tuple(events), blocks)
     found = store.renderings.get(key)
     if found is not None:
         return found
-    body = ical.render_calendar(header, events, options, first, last, cache=store.events)
+    body = ical.render_calendar(
+        header, events, options, first, last, cache=store.events, blocks=blocks
+    )
     rendered = Rendered(body, len(events), store.bodies)
     store.renders += 1
     store.renderings.put(key, rendered)
@@ -653,6 +666,7 @@ class Subscriber:
     last_fetched_at: datetime | None
     content_etag: str
     content_changed_at: datetime | None
+    include_blocks: bool = False
 
 
 _COUNTERS = select(ChangeCounter.name, ChangeCounter.value).where(
@@ -666,6 +680,7 @@ _SUBSCRIBERS = (
         FeedSubscription.last_fetched_at,
         FeedSubscription.content_etag,
         FeedSubscription.content_changed_at,
+        FeedSubscription.include_blocks,
     )
     .join(User, User.id == FeedSubscription.user_id)
     .where(User.active == true())
@@ -767,14 +782,15 @@ def personal_feed(token: str) -> FeedResult | None:
     if sub is None:
         return None
     first, last = feed_window()
-    state = (sub.user_id, counters, sub.alarm_minutes, first)
+    state = (sub.user_id, counters, sub.alarm_minutes, first, sub.include_blocks)
     rendered = _remembered_rendering(token_hash, state)
     if rendered is None:
         user = db.session.get(User, sub.user_id)
         events = window_events(first, last, counters[0])
         chosen = select_for_user(user, events, followed_series_ids(user.id))
         header = calendar_header(personal_calendar_name(), "Your conference sessions")
-        rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last)
+        blocks = feed_blocks(user, first, last) if sub.include_blocks else ()
+        rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last, blocks)
         caches().personal.put(token_hash, (state, weakref.ref(rendered)))
 
     now = timeutil.now_utc()
@@ -803,7 +819,7 @@ def personal_feed_from_memory(token: str) -> FeedResult | None:
     sub = known.get(token_hash) if known is not None else None
     if sub is None:
         return None
-    state = (sub.user_id, counters, sub.alarm_minutes, feed_window()[0])
+    state = (sub.user_id, counters, sub.alarm_minutes, feed_window()[0], sub.include_blocks)
     rendered = _remembered_rendering(token_hash, state)
     if rendered is None or _subscription_changes(sub, rendered, timeutil.now_utc()):
         return None

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from conferences.extensions import db
 from conferences.feeds import services
+from tests.rotations.conftest import make_block, make_rotation  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture(autouse=True)
