@@ -39,3 +39,32 @@ def page_number(value: str | None) -> int:
 def real_ids(values) -> list[int]:
     """Keep only numbers that can be row ids (others cannot match anything)."""
     return [v for v in values if isinstance(v, int) and 0 < v <= MAX_ID]
+
+
+def bulk_insert(model, columns: list[str], rows: list[tuple], chunk: int = 20000) -> int:
+    """Insert many rows (tuples in ``columns`` order) with the driver's executemany, each
+    value converted by its column type's own bind processor: the same stored values as
+    an ORM insert, without the ORM's per-row bookkeeping. For loading demo data."""
+    if not rows:
+        return 0
+    table = model.__table__
+    connection = db.session.connection()
+    dialect = connection.dialect
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    # Names come from the model's own table, quoted; every value is bound.
+    sql = (  # nosec B608
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    converted = [
+        tuple(
+            value if step is None else step(value)
+            for step, value in zip(processors, row, strict=True)
+        )
+        for row in rows
+    ]
+    for start in range(0, len(converted), chunk):
+        connection.exec_driver_sql(sql, converted[start : start + chunk])
+    return len(converted)
