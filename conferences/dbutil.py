@@ -54,10 +54,9 @@ def bulk_insert(model, columns: list[str], rows: list[tuple], chunk: int = 20000
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     quote = dialect.identifier_preparer.quote
     # Names come from the model's own table, quoted; every value is bound.
-    sql = (  # nosec B608
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join([mark] * len(columns))})"
-    )
+    names = ", ".join(quote(name) for name in columns)
+    marks = ", ".join([mark] * len(columns))
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
     converted = [
         tuple(
             value if step is None else step(value)
