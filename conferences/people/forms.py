@@ -119,6 +119,12 @@ class GroupForm(PageForm):
     submit = SubmitField("Save")
 
 
+class TrackYearsForm(PageForm):
+    """How many academic years residents on a track stay."""
+
+    years = IntegerField("Years", validators=[InputRequired(), NumberRange(min=1, max=7)])
+
+
 class SettingsForm(PageForm):
     name = StringField("Program name", validators=[DataRequired(), Length(max=200)])
     release_cutoff_days = IntegerField(

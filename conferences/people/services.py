@@ -382,6 +382,22 @@ def rename_group(actor, group: Firm | Track, name: str) -> Firm | Track:
     return group
 
 
+def set_track_years(actor, track: Track, years: int) -> Track:
+    """How many academic years residents on ``track`` stay (a preliminary year: 1);
+    the day after the last one, they are alumni."""
+    if not 1 <= years <= 7:
+        raise DomainError("A track lasts 1 to 7 years.", field="years")
+    before = track.years
+    if years != before:
+        track.years = years
+        db.session.flush()
+        record(
+            actor, "track_length_changed", track, before={"years": before}, after={"years": years}
+        )
+        program.bump_counter()  # audiences and feeds follow
+    return track
+
+
 def set_group_active(actor, group: Firm | Track, active: bool) -> Firm | Track:
     """Retire a firm or track (kept for history; no longer offered) or bring it back."""
     if group.active != active:

@@ -23,6 +23,7 @@ from conferences.people.forms import (
     RosterUploadForm,
     SettingsForm,
     ThresholdForm,
+    TrackYearsForm,
     UserFilterForm,
     UserForm,
 )
@@ -222,6 +223,7 @@ def firms_and_tracks():
         },
         add_forms={kind: GroupForm(prefix=f"new-{kind}") for kind in services.GROUP_MODELS},
         form=GroupForm(),
+        years_form=TrackYearsForm(),
         confirm=ConfirmForm(),
     )
 
@@ -264,6 +266,21 @@ def rename_group(kind: str, group_id: int):
     else:
         db.session.commit()
         flash(f"Renamed to {group.name}.", "success")
+    return _redirect("people.firms_and_tracks")
+
+
+@bp.post("/firms-and-tracks/track/<int:group_id>/years")
+@permission_required("manage_settings")
+def set_track_years(group_id: int):
+    """How many academic years residents on a track stay."""
+    track = _load_group("track", group_id)
+    form = TrackYearsForm()
+    if not form.validate_on_submit():
+        flash("A track lasts 1 to 7 years.", "danger")
+        return _redirect("people.firms_and_tracks")
+    services.set_track_years(current_user, track, form.years.data)
+    db.session.commit()
+    flash(f"{track.name} lasts {track.years} year(s).", "success")
     return _redirect("people.firms_and_tracks")
 
 

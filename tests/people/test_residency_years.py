@@ -138,3 +138,23 @@ def test_the_admin_sets_a_graduation_date_on_the_person_page(clock, make_user, c
     db.session.expire_all()
     assert db.session.get(User, resident.id).graduates_on == date(2028, 12, 31)
     assert timeutil.academic_year_of(date(2028, 12, 31)) == 2028
+
+
+def test_the_admin_sets_a_tracks_length(clock, make_user, make_track, client, auth):
+    admin = make_user(roles=("admin",), email="admin@example.test")
+    prelim = make_track("Preliminary")
+    intern = make_user(roles=("resident",), start_year=2026, track_id=prelim.id)
+    db.session.commit()
+    auth.login(admin.email)
+    assert 'name="years" value="3"' in client.get("/admin/firms-and-tracks").text
+    assert (
+        client.post(
+            f"/admin/firms-and-tracks/track/{prelim.id}/years", data={"years": "9"}
+        ).status_code
+        == 303
+    )
+    db.session.expire_all()
+    assert db.session.get(User, intern.id).residency_ends == date(2029, 6, 30)  # refused: 3 years
+    client.post(f"/admin/firms-and-tracks/track/{prelim.id}/years", data={"years": "1"})
+    db.session.expire_all()
+    assert db.session.get(User, intern.id).residency_ends == date(2027, 6, 30)

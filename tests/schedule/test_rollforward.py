@@ -203,7 +203,7 @@ def test_undo_is_refused_once_a_new_year_session_has_attendance(this_year, make_
             session_id=session.id,
             resident_id=make_resident().id,
             mark="present",
-            source="coordinator",
+            source="manual",
         )
     )
     db.session.flush()
@@ -229,6 +229,12 @@ def test_template_slots_come_over_empty(this_year, make_user):
     )
     assert len(slots) == len(new_ids)
     assert {(s.role, s.holder_id) for s in slots} == {("lecturer", None)}
+    # This year's teaching record stays whole, through the roll-forward and its undo.
+    holder = slot.holder_id
+    rollforward.undo(rollforward.last_rollover(), actor=None)
+    db.session.expire_all()
+    assert db.session.get(TeachingSlot, slot.id).holder_id == holder
+    assert db.session.get(Session, slot.session_id).series_id == noon.id
 
 
 def test_next_years_threshold_starts_with_this_years_and_changes_alone(this_year):

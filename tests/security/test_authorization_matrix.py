@@ -66,6 +66,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "people.firms_and_tracks": ADMINS,
     "people.add_group": ADMINS,
     "people.rename_group": ADMINS,
+    "people.set_track_years": ADMINS,
     "people.set_group_active": ADMINS,
     "people.settings": ADMINS,
     "people.set_threshold": ADMINS,
