@@ -158,3 +158,14 @@ def test_the_admin_sets_a_tracks_length(clock, make_user, make_track, client, au
     client.post(f"/admin/firms-and-tracks/track/{prelim.id}/years", data={"years": "1"})
     db.session.expire_all()
     assert db.session.get(User, intern.id).residency_ends == date(2027, 6, 30)
+
+
+def test_the_people_list_says_incoming_and_alumnus(clock, make_user, client, auth):
+    admin = make_user(roles=("admin",), email="admin@example.test")
+    make_user(roles=("resident",), name="Nia New", start_year=2027)
+    make_user(roles=("resident",), name="Ada Alum", start_year=2023)
+    db.session.commit()
+    auth.login(admin.email)
+    html = client.get("/admin/people?role=resident").text
+    assert "from 1 Jul 2027" in html
+    assert "alumnus" in html
