@@ -214,10 +214,10 @@ class Session(db.Model):
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedule_imports.id", ondelete="SET NULL"), default=None, index=True
     )
-    # The roll-forward into a new academic year that created it (undone as a whole).
-    rollover_id: Mapped[int | None] = mapped_column(
-        ForeignKey("year_rollovers.id", ondelete="SET NULL"), default=None, index=True
-    )
+    # The roll-forward into a new academic year that created it (``YearRollover.id``; undone
+    # as a whole). No foreign key: roll-forwards are never deleted, and SQLite adds and drops
+    # a plain column in place, without copying a table that others refer to.
+    rollover_id: Mapped[int | None] = mapped_column(default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
 

@@ -28,22 +28,19 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_year_rollovers_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_year_rollovers'))
     )
-    with op.batch_alter_table('year_rollovers', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_year_rollovers_to_year'), ['to_year'], unique=False)
-
-    with op.batch_alter_table('sessions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('rollover_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_sessions_rollover_id'), ['rollover_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_sessions_rollover_id_year_rollovers'), 'year_rollovers', ['rollover_id'], ['id'], ondelete='SET NULL')
+    op.create_index(op.f('ix_year_rollovers_to_year'), 'year_rollovers', ['to_year'], unique=False)
+    # Added in place (no table copy: other tables refer to sessions).
+    op.add_column('sessions', sa.Column('rollover_id', sa.Integer(), nullable=True))
+    op.create_index(op.f('ix_sessions_rollover_id'), 'sessions', ['rollover_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('sessions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_sessions_rollover_id_year_rollovers'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_sessions_rollover_id'))
-        batch_op.drop_column('rollover_id')
-
-    with op.batch_alter_table('year_rollovers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_year_rollovers_to_year'))
-
+    op.drop_index(op.f('ix_sessions_rollover_id'), table_name='sessions')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite drops a column in place (3.35+); a batch copy of sessions would break the
+        # foreign keys that point at it.
+        op.execute('ALTER TABLE sessions DROP COLUMN rollover_id')
+    else:
+        op.drop_column('sessions', 'rollover_id')
+    op.drop_index(op.f('ix_year_rollovers_to_year'), table_name='year_rollovers')
     op.drop_table('year_rollovers')

@@ -15,24 +15,24 @@ down_revision = '0025'
 branch_labels = None
 depends_on = None
 
+# Added and dropped in place: a batch copy of users or tracks would break the foreign keys
+# that point at them (SQLite drops a column in place since 3.35).
+COLUMNS = (
+    ('tracks', sa.Column('years', sa.Integer(), server_default='3', nullable=False)),
+    ('users', sa.Column('graduates_on', sa.Date(), nullable=True)),
+    ('program_settings', sa.Column('alumni_feed', sa.String(length=10), server_default='past', nullable=False)),
+)
+
 
 def upgrade():
-    with op.batch_alter_table('tracks', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('years', sa.Integer(), server_default='3', nullable=False))
-
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('graduates_on', sa.Date(), nullable=True))
-
-    with op.batch_alter_table('program_settings', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('alumni_feed', sa.String(length=10), server_default='past', nullable=False))
+    for table, column in COLUMNS:
+        op.add_column(table, column)
 
 
 def downgrade():
-    with op.batch_alter_table('program_settings', schema=None) as batch_op:
-        batch_op.drop_column('alumni_feed')
-
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('graduates_on')
-
-    with op.batch_alter_table('tracks', schema=None) as batch_op:
-        batch_op.drop_column('years')
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    for table, column in reversed(COLUMNS):
+        if sqlite:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')
+        else:
+            op.drop_column(table, column.name)

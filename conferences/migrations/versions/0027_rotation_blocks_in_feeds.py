@@ -15,20 +15,23 @@ down_revision = '0026'
 branch_labels = None
 depends_on = None
 
+# Added and dropped in place (SQLite drops a column in place since 3.35).
+COLUMNS = (
+    ('feed_subscriptions', sa.Column('include_blocks', sa.Boolean(), server_default=sa.false(), nullable=False)),
+    ('rotation_assignments', sa.Column('revision', sa.Integer(), server_default='0', nullable=False)),
+    ('rotation_assignments', sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True)),
+)
+
 
 def upgrade():
-    with op.batch_alter_table('feed_subscriptions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('include_blocks', sa.Boolean(), server_default=sa.false(), nullable=False))
-
-    with op.batch_alter_table('rotation_assignments', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('revision', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+    for table, column in COLUMNS:
+        op.add_column(table, column)
 
 
 def downgrade():
-    with op.batch_alter_table('rotation_assignments', schema=None) as batch_op:
-        batch_op.drop_column('updated_at')
-        batch_op.drop_column('revision')
-
-    with op.batch_alter_table('feed_subscriptions', schema=None) as batch_op:
-        batch_op.drop_column('include_blocks')
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    for table, column in reversed(COLUMNS):
+        if sqlite:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')
+        else:
+            op.drop_column(table, column.name)
