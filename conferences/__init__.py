@@ -151,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from conferences.schedule.blueprint import bp as schedule_bp
     from conferences.schedule.bulk_views import bp as bulk_bp
+    from conferences.schedule.rollforward_views import bp as rollforward_bp
     from conferences.teaching.views import bp as teaching_bp
 
     for blueprint in (
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
         rotations_bp,
         schedule_bp,
         bulk_bp,
+        rollforward_bp,
         teaching_bp,
         attendance_bp,
         excusals_bp,

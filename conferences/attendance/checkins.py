@@ -40,6 +40,7 @@ from conferences.extensions import db
 from conferences.people.models import User
 from conferences.schedule.audience import (
     in_audience,
+    residency_of,
     resident_facts,
     session_audience,
 )
@@ -187,6 +188,10 @@ def record_checkin(
     at = at or timeutil.now_utc()
     if not resident.is_resident:
         raise NotAllowed("Only residents check in.")
+    # Interns before 1 July of their start year and alumni take no part.
+    problem = residency_of(resident).residency_problem(timeutil.local_date(session.starts_at))
+    if problem:
+        raise NotAllowed(problem)
     if session.is_cancelled:
         raise DomainError(_cancelled_message(session))
     win = window(session, settings)

@@ -8,9 +8,10 @@ has a flagged pair of check-ins from one phone, and a few "I attended" claims wa
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance.models import (
@@ -21,6 +22,7 @@ from conferences.attendance.models import (
     RequestStatus,
     Source,
 )
+from conferences.dbutil import bulk_insert
 from conferences.extensions import db
 from conferences.people.models import Role, User, UserRole
 from conferences.schedule.audience import (
@@ -54,9 +56,10 @@ def load(ctx) -> None:
     """Attendance for every past required session, plus audit rows and a few claims."""
     rng = ctx.rng
     today_start = timeutil.day_bounds(ctx.today)[0]
-    sessions = list(
-        db.session.scalars(
-            select(Session)
+    sessions = [
+        Past(*row)
+        for row in db.session.execute(
+            select(Session.id, Session.starts_at, Session.ends_at, Session.audience)
             .where(
                 Session.required.is_(True),
                 Session.status == SessionStatus.SCHEDULED.value,
@@ -64,7 +67,7 @@ def load(ctx) -> None:
             )
             .order_by(Session.starts_at)
         )
-    )
+    ]
     residents = list(db.session.scalars(select(User).where(is_active_resident()).order_by(User.id)))
     if not sessions or not residents:
         ctx.log("    no past sessions or residents: no attendance")
@@ -85,7 +88,7 @@ def load(ctx) -> None:
     members_cache: dict[tuple[str, object], list[int]] = {}
     marks: list[dict] = []
     changes: list[dict] = []
-    absentees: list[tuple[Session, int]] = []
+    absentees: list[tuple[Past, int]] = []
 
     def record(session, rid, mark, source, at, actor_id, reason, device=""):
         """One mark and the audit row that explains it."""
@@ -115,16 +118,28 @@ def load(ctx) -> None:
             }
         )
 
+    days = {timeutil.local_date(session.starts_at) for session in sessions}
+    excused_on = _excused_by_rotation_on(facts, days)
+    # Membership by PGY, firm, track and residency holds for a whole academic year (no
+    # demo resident has a graduation date of their own); rotation audiences go by day.
+    yearly = not any(f.graduates_on for f in facts.values())
+    base_cache: dict[tuple[str, object], list[int]] = {}
     for session in sessions:
         day = timeutil.local_date(session.starts_at)
         audience = Audience.from_json(session.audience)
         key = (audience.key(), day)
         if key not in members_cache:
-            members_cache[key] = [
-                rid
-                for rid, f in facts.items()
-                if audience.includes(f, day) and not _excused_by_rotation(f, day)
-            ]
+            if audience.depends_on_rotation or not yearly:
+                base = [rid for rid, f in facts.items() if audience.includes(f, day)]
+            else:
+                year_key = (audience.key(), timeutil.academic_year_of(day))
+                if year_key not in base_cache:
+                    base_cache[year_key] = [
+                        rid for rid, f in facts.items() if audience.includes(f, day)
+                    ]
+                base = base_cache[year_key]
+            away = excused_on.get(day, set())
+            members_cache[key] = [rid for rid in base if rid not in away]
         for rid in members_cache[key]:
             if rng.random() >= rate[rid]:
                 if rng.random() >= 0.01 or coordinator is None:
@@ -162,10 +177,10 @@ def load(ctx) -> None:
             record(session, rid, mark, Source.CHECKIN, at, rid, "", device=device[rid])
 
     _flag_a_shared_phone(marks, sessions[-1])
-    for start in range(0, len(marks), CHUNK):
-        db.session.execute(insert(Attendance), marks[start : start + CHUNK])
-    for start in range(0, len(changes), CHUNK):
-        db.session.execute(insert(AttendanceChange), changes[start : start + CHUNK])
+    db.session.flush()
+    for model, rows in ((Attendance, marks), (AttendanceChange, changes)):
+        columns = list(rows[0]) if rows else []
+        bulk_insert(model, columns, [tuple(row[c] for c in columns) for row in rows])
     claims = _claims(ctx, absentees, coordinator)
     db.session.flush()
     ctx.log(
@@ -174,9 +189,26 @@ def load(ctx) -> None:
     )
 
 
-def _excused_by_rotation(facts: ResidentFacts, day) -> bool:
-    block = facts.rotation_on(day)
-    return block is not None and block.excuses
+class Past(NamedTuple):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    audience: dict
+
+
+def _excused_by_rotation_on(facts: dict[int, ResidentFacts], days: set[date]) -> dict:
+    """Day -> residents on an excusing rotation that day (only the given days)."""
+    found: dict[date, set[int]] = {}
+    for rid, resident in facts.items():
+        for block in resident.blocks:
+            if not block.excuses:
+                continue
+            day = block.start_on
+            while day <= block.end_on:
+                if day in days:
+                    found.setdefault(day, set()).add(rid)
+                day += timedelta(days=1)
+    return found
 
 
 def _coordinator() -> User | None:
@@ -189,7 +221,7 @@ def _coordinator() -> User | None:
     )
 
 
-def _flag_a_shared_phone(marks: list[dict], session: Session) -> None:
+def _flag_a_shared_phone(marks: list[dict], session: Past) -> None:
     """In the latest session, one phone checked in two residents: both are flagged."""
     pair = [m for m in marks if m["session_id"] == session.id and m["source"] == "checkin"][:2]
     if len(pair) == 2:
@@ -198,7 +230,7 @@ def _flag_a_shared_phone(marks: list[dict], session: Session) -> None:
             mark["flagged"] = True
 
 
-def _claims(ctx, absentees: list[tuple[Session, int]], coordinator: User | None) -> int:
+def _claims(ctx, absentees: list[tuple[Past, int]], coordinator: User | None) -> int:
     """A few recent "I attended" claims: pending ones, and one approved."""
     horizon = timeutil.day_bounds(ctx.today - timedelta(days=6))[0]
     recent = [(s, rid) for s, rid in absentees if s.starts_at >= horizon]

@@ -37,7 +37,7 @@ from conferences.attendance.rules import (
     rotation_label,
 )
 from conferences.extensions import db
-from conferences.people.models import User
+from conferences.people.models import DEFAULT_RESIDENCY_YEARS, Track, User
 from conferences.rotations.models import RotationAssignment, RotationType
 from conferences.schedule.audience import (
     Audience,
@@ -224,8 +224,12 @@ def evaluate(
             )
         )
 
-    resident_query = select(User.id, User.start_year, User.firm_id, User.track_id).where(
-        is_active_resident()
+    resident_query = (
+        select(
+            User.id, User.start_year, User.firm_id, User.track_id, User.graduates_on, Track.years
+        )
+        .outerjoin(Track, Track.id == User.track_id)
+        .where(is_active_resident())
     )
     if resident_ids is not None:
         resident_query = resident_query.where(User.id.in_(list(resident_ids)))
@@ -236,8 +240,10 @@ def evaluate(
             User.start_year == timeutil.academic_year_of(start_on) - pgy + 1
         )
     residents = {
-        rid: ResidentFacts(rid, start_year, firm, track)
-        for rid, start_year, firm, track in db.session.execute(resident_query)
+        rid: ResidentFacts(
+            rid, start_year, firm, track, graduates_on=ends, years=years or DEFAULT_RESIDENCY_YEARS
+        )
+        for rid, start_year, firm, track, ends, years in db.session.execute(resident_query)
     }
     evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
     evaluation.filtered = not (resident_ids is None and firm_id is None and pgy is None)
@@ -361,13 +367,20 @@ def evaluate(
     groups: dict[str, list[ResidentFacts]] = defaultdict(list)
     for facts in residents.values():
         groups[facts.key()].append(facts)
-    member_cache: dict[tuple[str, object], frozenset[int]] = {}
+    member_cache: dict[tuple, frozenset[int]] = {}
+    # Residencies end on 30 June, except graduation dates set by hand: membership is the
+    # same between two such days of one academic year.
+    endings = sorted({f.graduates_on for f in residents.values() if f.graduates_on})
 
     def members_of(audience: Audience, day: date) -> frozenset[int]:
         if audience.depends_on_rotation:
-            cache_key = (audience.key(), day)
+            cache_key: tuple = (audience.key(), day)
         else:
-            cache_key = (audience.key(), timeutil.academic_year_of(day))
+            cache_key = (
+                audience.key(),
+                timeutil.academic_year_of(day),
+                bisect_left(endings, day),
+            )
         cached = member_cache.get(cache_key)
         if cached is not None:
             return cached

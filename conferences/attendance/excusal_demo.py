@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from conferences.attendance.models import Excusal, ExcusalReason, RequestStatus
 from conferences.extensions import db
 from conferences.people.models import Role, User, UserRole
 
+NOON = time(12)
 NOTES = {
     ExcusalReason.ILLNESS: "Fever and cough; staying home as advised by employee health.",
     ExcusalReason.CONFERENCE_TRAVEL: "Presenting a poster at the ACP national meeting.",
@@ -109,4 +110,46 @@ def load(ctx) -> None:
             )
         )
         created += 1
+    created += _last_year(ctx, coordinators)
     ctx.log(f"  excusals: {created} requests")
+
+
+def _last_year(ctx, coordinators: list[User]) -> int:
+    """Decided excusals of the previous academic year, for those who were residents then."""
+    rng = ctx.rng
+    year = ctx.academic_year - 1
+    first, _ = timeutil.academic_year_bounds(year)
+    then = list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.RESIDENT.value, User.start_year <= year)
+            .order_by(User.id)
+        )
+    )
+    if not then:
+        return 0
+    reasons = list(NOTES)
+    created = 0
+    for resident in rng.sample(then, min(len(then), 24)):
+        starts_on = first + timedelta(days=rng.randrange(10, 350))
+        reason = rng.choice(reasons)
+        approved = rng.random() < 0.8
+        requested_at = timeutil.localize(starts_on - timedelta(days=rng.randrange(2, 20)), NOON)
+        db.session.add(
+            Excusal(
+                resident_id=resident.id,
+                starts_on=starts_on,
+                ends_on=starts_on + timedelta(days=rng.randrange(0, 4)),
+                reason=reason.value,
+                note=NOTES[reason],
+                status=(RequestStatus.APPROVED if approved else RequestStatus.DENIED).value,
+                requested_by_id=resident.id,
+                created_at=requested_at,
+                decided_by_id=rng.choice(coordinators).id,
+                decided_at=requested_at + timedelta(hours=rng.randrange(2, 40)),
+                decision_comment="Approved." if approved else "Please attend.",
+            )
+        )
+        created += 1
+    return created

@@ -150,6 +150,7 @@ class Subscriber:
     last_fetched_at: datetime | None
     content_etag: str
     content_changed_at: datetime | None
+    include_blocks: bool = False
 
 
 _COUNTERS = select(ChangeCounter.name, ChangeCounter.value).where(
@@ -163,6 +164,7 @@ _SUBSCRIBERS = (
         FeedSubscription.last_fetched_at,
         FeedSubscription.content_etag,
         FeedSubscription.content_changed_at,
+        FeedSubscription.include_blocks,
     )
     .join(User, User.id == FeedSubscription.user_id)
     .where(User.active == true())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import SelectField, SubmitField
+from wtforms import BooleanField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from conferences.formutil import PageForm
@@ -36,3 +36,10 @@ class FollowForm(PageForm):
     """Follow or unfollow one series (the series is in the URL)."""
 
     submit = SubmitField("Follow")
+
+
+class BlocksForm(PageForm):
+    """Rotation blocks in the feed (off unless the person turns them on)."""
+
+    include_blocks = BooleanField("Add my rotation blocks (all-day, shown as free)")
+    submit = SubmitField("Save")

@@ -98,6 +98,17 @@ class EventData(NamedTuple):
         return self.updated_at
 
 
+class BlockData(NamedTuple):
+    """One rotation block as an all-day event (dates inclusive, local)."""
+
+    id: int
+    title: str
+    start_on: date
+    end_on: date
+    revision: int
+    updated_at: datetime
+
+
 class EventOptions(NamedTuple):
     """Per-feed choices that change how an event is written."""
 
@@ -354,6 +365,25 @@ class EventCache:
 event_cache = EventCache()
 
 
+def block_uid(block_id: int, uid_domain: str) -> str:
+    return f"rotation-block-{block_id}@{uid_domain}"
+
+
+def build_block_event(block: BlockData, options: EventOptions) -> Event:
+    """A rotation block: all day (DATE values, DTEND the day after the last), shown as
+    free (TRANSP:TRANSPARENT), the same UID for the block's life, SEQUENCE its revision."""
+    event = Event()
+    event.add("uid", block_uid(block.id, options.uid_domain))
+    event.add("dtstamp", block.updated_at.astimezone(UTC))
+    event.add("dtstart", block.start_on)
+    event.add("dtend", block.end_on + timedelta(days=1))
+    event.add("summary", vText(text.one_line(block.title)))
+    event.add("transp", "TRANSPARENT")
+    event.add("x-microsoft-cdo-busystatus", "FREE")
+    event.add("sequence", vInt(block.revision))
+    return event
+
+
 # ---------------------------------------------------------------------------
 # Calendars
 
@@ -393,14 +423,17 @@ def render_calendar(
     first: date,
     last: date,
     cache: EventCache = event_cache,
+    blocks: Iterable[BlockData] = (),
 ) -> bytes:
-    """The whole feed as bytes; events come from the cache when unchanged."""
+    """The whole feed as bytes; events come from the cache when unchanged. Rotation
+    blocks (all-day, no time zone needed) follow the sessions."""
     events = list(events)
     if events:
         first = min(first, *(e.starts_at.astimezone(options.zone).date() for e in events))
         last = max(last, *(e.ends_at.astimezone(options.zone).date() for e in events))
     head = _envelope(header, options.zone, first.year, last.year)
     body = b"".join(cache.get(event, options) for event in events)
+    body += b"".join(serialise(build_block_event(block, options)) for block in blocks)
     return head + body + END_CALENDAR
 
 

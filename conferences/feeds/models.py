@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conferences import timeutil
@@ -28,6 +28,8 @@ class FeedSubscription(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_salt: Mapped[str] = mapped_column(String(64), default="", server_default="")
     alarm_minutes: Mapped[int | None] = mapped_column(default=None)
+    # Residents may add their rotation blocks (all-day, shown as free) to the feed.
+    include_blocks: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The ETag of the content last served and since when it has been current: the

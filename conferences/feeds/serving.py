@@ -18,6 +18,7 @@ from sqlalchemy import update
 from conferences import timeutil
 from conferences.extensions import db
 from conferences.feeds import ical
+from conferences.feeds.blocks import feed_blocks
 from conferences.feeds.caches import (
     FeedResult,
     Rendered,
@@ -65,14 +66,17 @@ def render(
     options: ical.EventOptions,
     first: date,
     last: date,
+    blocks: tuple[ical.BlockData, ...] = (),
 ) -> Rendered:
     """Render (or fetch) one feed; equal inputs share one rendering."""
     store = caches()
-    key = (header, options, first, last, tuple(events))
+    key = (header, options, first, last, tuple(events), blocks)
     found = store.renderings.get(key)
     if found is not None:
         return found
-    body = ical.render_calendar(header, events, options, first, last, cache=store.events)
+    body = ical.render_calendar(
+        header, events, options, first, last, cache=store.events, blocks=blocks
+    )
     rendered = Rendered(body, len(events), store.bodies)
     store.renders += 1
     store.renderings.put(key, rendered)
@@ -115,14 +119,15 @@ def personal_feed(token: str) -> FeedResult | None:
     if sub is None:
         return None
     first, last = feed_window()
-    state = (sub.user_id, counters, sub.alarm_minutes, first)
+    state = (sub.user_id, counters, sub.alarm_minutes, first, sub.include_blocks)
     rendered = _remembered_rendering(token_hash, state)
     if rendered is None:
         user = db.session.get(User, sub.user_id)
         events = window_events(first, last, counters[0])
         chosen = select_for_user(user, events, followed_series_ids(user.id))
         header = calendar_header(personal_calendar_name(), "Your conference sessions")
-        rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last)
+        blocks = feed_blocks(user, first, last) if sub.include_blocks else ()
+        rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last, blocks)
         caches().personal.put(token_hash, (state, weakref.ref(rendered)))
 
     now = timeutil.now_utc()
@@ -151,7 +156,7 @@ def personal_feed_from_memory(token: str) -> FeedResult | None:
     sub = known.get(token_hash) if known is not None else None
     if sub is None:
         return None
-    state = (sub.user_id, counters, sub.alarm_minutes, feed_window()[0])
+    state = (sub.user_id, counters, sub.alarm_minutes, feed_window()[0], sub.include_blocks)
     rendered = _remembered_rendering(token_hash, state)
     if rendered is None or _subscription_changes(sub, rendered, timeutil.now_utc()):
         return None

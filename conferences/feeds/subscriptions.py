@@ -138,6 +138,15 @@ def reset_token(user: User) -> str:
     return derive_token(user.id, sub.token_salt)
 
 
+def set_include_blocks(user: User, include: bool) -> FeedSubscription:
+    """Add (or leave out) the person's rotation blocks in their feed."""
+    sub = get_subscription(user)
+    sub.include_blocks = bool(include)
+    db.session.flush()
+    _settings_changed()
+    return sub
+
+
 def set_alarm(user: User, minutes: int | None) -> FeedSubscription:
     if minutes not in ALARM_CHOICES:
         raise DomainError("Choose no reminder, or 10, 15, 30 or 60 minutes.", field="alarm")

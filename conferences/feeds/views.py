@@ -23,7 +23,13 @@ from conferences.extensions import db, limiter
 from conferences.feeds import serving, subscriptions
 from conferences.feeds.answers import PRIVATE_CACHE, PUBLIC_CACHE, answer_request
 from conferences.feeds.caches import FeedResult
-from conferences.feeds.forms import ALARM_LABELS, AlarmForm, FollowForm, ResetTokenForm
+from conferences.feeds.forms import (
+    ALARM_LABELS,
+    AlarmForm,
+    BlocksForm,
+    FollowForm,
+    ResetTokenForm,
+)
 from conferences.metrics import FEED_ANSWERS
 from conferences.people.policy import permission_required
 from conferences.schedule.models import Series
@@ -160,6 +166,7 @@ def my_calendar():
         qr_svg=segno.make(url, error="m").svg_data_uri(scale=4, border=2) if url else None,
         alarm_form=AlarmForm(alarm=str(alarm or "")),
         alarm_label=ALARM_LABELS[str(alarm or "")],
+        blocks_form=BlocksForm(include_blocks=sub is not None and sub.include_blocks),
         reset_form=ResetTokenForm(),
         follow_form=FollowForm(),
         series_list=subscriptions.followable_series(),
@@ -190,6 +197,23 @@ def set_alarm():
         flash("Reminder saved. Calendars pick it up on their next refresh.", "success")
     else:
         flash("Choose one of the reminder options.", "danger")
+    return redirect(url_for("feeds.my_calendar"), 303)
+
+
+@bp.post("/my-calendar/blocks")
+@permission_required("view_schedule")
+def set_blocks():
+    """Add or leave out the person's rotation blocks in their feed."""
+    form = BlocksForm()
+    if form.validate_on_submit():
+        subscriptions.set_include_blocks(current_user, form.include_blocks.data)
+        db.session.commit()
+        flash(
+            "Your rotation blocks are now in your feed."
+            if form.include_blocks.data
+            else "Your rotation blocks are no longer in your feed.",
+            "success",
+        )
     return redirect(url_for("feeds.my_calendar"), 303)
 
 

@@ -19,6 +19,7 @@ from conferences.extensions import db
 from conferences.feeds import ical
 from conferences.feeds.caches import caches
 from conferences.people.models import User
+from conferences.program.services import get_settings
 from conferences.schedule.audience import Audience, facts_for
 from conferences.schedule.models import KIND_LABELS, Session, SessionStatus, SessionTopic
 from conferences.teaching.models import SLOT_ROLE_LABELS, TeachingSlot
@@ -275,4 +276,14 @@ def select_for_user(
                 audience = audiences[event.audience_items] = Audience.from_json(event.audience)
             if audience.includes(facts, event.starts_on):
                 chosen.append(event)
+    if facts is not None and facts.is_alumnus(timeutil.local_today()) and not user.is_faculty:
+        # A graduate keeps the sessions of their residency, or nothing (program setting).
+        if get_settings().alumni_feed == "stop":
+            return []
+        last = facts.last_day
+        chosen = [
+            event
+            for event in chosen
+            if last is None or event.starts_on is None or event.starts_on <= last
+        ]
     return chosen

@@ -24,6 +24,7 @@ CLASS_SIZES = {1: 64, 2: 63, 3: 63}
 PRIMARY_CARE_PER_CLASS = 10
 PRELIMINARY_INTERNS = 12  # preliminary residents stay one year only
 FACULTY = 44  # including the demo faculty account
+GRADUATED_CLASS = 60  # last year's PGY-3s, now alumni
 EMAIL_DOMAIN = "demo.test"
 
 
@@ -68,6 +69,7 @@ def load(ctx) -> None:
     get_settings()
     firms = [Firm(name=name) for name in FIRMS]
     tracks = {name: Track(name=name) for name in TRACKS}
+    tracks[PRELIMINARY].years = 1
     db.session.add_all([*firms, *tracks.values()])
     db.session.flush()
 
@@ -110,6 +112,19 @@ def load(ctx) -> None:
             if is_chief:
                 chief = resident
 
+    # Last year's PGY-3s: alumni since 1 July, with their records in last year's reports.
+    alumni = []
+    for index in range(GRADUATED_CLASS):
+        track = PRIMARY_CARE if index < PRIMARY_CARE_PER_CLASS else CATEGORICAL
+        alumni.append(
+            people.make(
+                {Role.RESIDENT},
+                start_year=year - 3,
+                track_id=tracks[track].id,
+                firm_id=firms[index % len(firms)].id,
+            )
+        )
+
     faculty = [people.make({Role.FACULTY}, name="Frances Faculty", email=ctx.accounts["faculty"])]
     faculty += [people.make({Role.FACULTY}) for _ in range(FACULTY - 1)]
 
@@ -129,6 +144,7 @@ def load(ctx) -> None:
             "firms": firms,
             "tracks": list(tracks.values()),
             "residents": residents,
+            "alumni": alumni,
             "faculty": faculty,
             "coordinators": coordinators,
             "chief_resident": chief,
@@ -142,6 +158,6 @@ def load(ctx) -> None:
         }
     )
     ctx.log(
-        f"  people: {len(residents)} residents, {len(faculty)} faculty, "
+        f"  people: {len(residents)} residents, {len(alumni)} alumni, {len(faculty)} faculty, "
         f"{len(coordinators)} coordinators, {len(firms)} firms, {len(tracks)} tracks"
     )

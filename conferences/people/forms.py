@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -19,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from conferences.formutil import PageForm
+from conferences.formutil import PageForm, choices
 from conferences.people.models import Role
 from conferences.people.passwords import MIN_PASSWORD_LENGTH
 
@@ -83,6 +84,7 @@ class UserForm(PageForm):
     )
     track_id = SelectField("Track", coerce=_optional_int)
     firm_id = SelectField("Firm", coerce=_optional_int)
+    graduates_on = DateField("Last day of residency", validators=[Optional()])
     submit = SubmitField("Save")
 
 
@@ -117,6 +119,12 @@ class GroupForm(PageForm):
     submit = SubmitField("Save")
 
 
+class TrackYearsForm(PageForm):
+    """How many academic years residents on a track stay."""
+
+    years = IntegerField("Years", validators=[InputRequired(), NumberRange(min=1, max=7)])
+
+
 class SettingsForm(PageForm):
     name = StringField("Program name", validators=[DataRequired(), Length(max=200)])
     release_cutoff_days = IntegerField(
@@ -141,6 +149,15 @@ class SettingsForm(PageForm):
     change_alert_hours = IntegerField(
         "E-mail changes to sessions starting within (hours)", validators=[InputRequired()]
     )
+    alumni_feed = SelectField(
+        "After residency, a graduate's calendar feed",
+        choices=choices(
+            [
+                ("past", "keeps the sessions of their residency"),
+                ("stop", "stops (an empty calendar)"),
+            ]
+        ),
+    )
     submit = SubmitField("Save settings")
 
     FIELDS = (
@@ -153,6 +170,7 @@ class SettingsForm(PageForm):
         "claim_window_days",
         "reminder_days_before",
         "change_alert_hours",
+        "alumni_feed",
     )
 
     def values(self) -> dict:

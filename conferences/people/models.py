@@ -33,12 +33,19 @@ class Firm(db.Model):
         return self.name
 
 
+DEFAULT_RESIDENCY_YEARS = 3
+
+
 class Track(db.Model):
     __tablename__ = "tracks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # How many academic years a resident on this track stays (a preliminary year: 1).
+    years: Mapped[int] = mapped_column(
+        default=DEFAULT_RESIDENCY_YEARS, server_default=str(DEFAULT_RESIDENCY_YEARS)
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -67,6 +74,9 @@ class User(UserMixin, db.Model):
     start_year: Mapped[int | None] = mapped_column(default=None)
     track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"), default=None)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), default=None, index=True)
+    # The last day of residency when it is not the end of the track's last year (an
+    # extension, an early finish); the day after, the resident is an alumnus.
+    graduates_on: Mapped[date | None] = mapped_column(default=None)
     # The single sign-on identity linked to this account: "<issuer> <subject>" from the ID
     # token, stored at the first sign-in so later ones match it even if the e-mail changes.
     oidc_identity: Mapped[str | None] = mapped_column(
@@ -135,11 +145,29 @@ class User(UserMixin, db.Model):
             return None
         return timeutil.pgy_level(self.start_year, on)
 
+    @property
+    def residency_ends(self) -> date | None:
+        """The last day of residency (see ``residency_last_day``)."""
+        years = self.track.years if self.track is not None else DEFAULT_RESIDENCY_YEARS
+        return residency_last_day(self.start_year, years, self.graduates_on)
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+def residency_last_day(
+    start_year: int | None, years: int = DEFAULT_RESIDENCY_YEARS, graduates_on: date | None = None
+) -> date | None:
+    """The last day of a residency: the graduation date if set, else 30 June of the
+    track's last academic year (None when the start year is unknown)."""
+    if graduates_on is not None:
+        return graduates_on
+    if start_year is None:
+        return None
+    return timeutil.academic_year_bounds(start_year + max(years, 1) - 1)[1]
 
 
 def normalise_email(email: str) -> str:

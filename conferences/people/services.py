@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, exists, func, or_, select
@@ -192,6 +193,32 @@ def update_user(actor, user: User, data: UserData) -> User:
     return user
 
 
+def set_graduation(actor, user: User, day: date | None) -> User:
+    """Set (or clear, with None) a resident's own last day of residency, for an extension
+    or an early finish; without one, residency ends on 30 June of the track's last year."""
+    if day == user.graduates_on:
+        return user
+    if day is not None and user.start_year is not None:
+        first = timeutil.academic_year_bounds(user.start_year)[0]
+        if day < first:
+            raise DomainError(
+                f"The last day is before the residency starts ({first.strftime('%d %b %Y')}).",
+                field="graduates_on",
+            )
+    before = user.graduates_on
+    user.graduates_on = day
+    db.session.flush()
+    record(
+        actor,
+        "graduation_changed",
+        user,
+        before={"graduates_on": before.isoformat() if before else None},
+        after={"graduates_on": day.isoformat() if day else None},
+    )
+    program.bump_counter()  # audiences and feeds follow
+    return user
+
+
 def set_active(actor, user: User, active: bool) -> User:
     """Deactivate (no sign-in, out of every audience) or reactivate an account."""
     if user.active == active:
@@ -364,6 +391,22 @@ def rename_group(actor, group: Firm | Track, name: str) -> Firm | Track:
     return group
 
 
+def set_track_years(actor, track: Track, years: int) -> Track:
+    """How many academic years residents on ``track`` stay (a preliminary year: 1);
+    the day after the last one, they are alumni."""
+    if not 1 <= years <= 7:
+        raise DomainError("A track lasts 1 to 7 years.", field="years")
+    before = track.years
+    if years != before:
+        track.years = years
+        db.session.flush()
+        record(
+            actor, "track_length_changed", track, before={"years": before}, after={"years": years}
+        )
+        program.bump_counter()  # audiences and feeds follow
+    return track
+
+
 def set_group_active(actor, group: Firm | Track, active: bool) -> Firm | Track:
     """Retire a firm or track (kept for history; no longer offered) or bring it back."""
     if group.active != active:
@@ -391,6 +434,9 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
 }
 
 
+ALUMNI_FEED_CHOICES = ("past", "stop")
+
+
 def update_settings(actor, **values) -> ProgramSettings:
     """Change program settings (name, cut-offs, check-in window...); audited."""
     settings = program.get_settings()
@@ -398,6 +444,8 @@ def update_settings(actor, **values) -> ProgramSettings:
         values["name"] = " ".join((values["name"] or "").split())
         if not values["name"]:
             raise DomainError("The program needs a name.", field="name")
+    if "alumni_feed" in values and values["alumni_feed"] not in ALUMNI_FEED_CHOICES:
+        raise DomainError("Choose what happens to a graduate's feed.", field="alumni_feed")
     for key, (low, high) in SETTING_LIMITS.items():
         if key in values and not low <= int(values[key]) <= high:
             raise DomainError(f"Use a number from {low} to {high}.", field=key)
@@ -417,8 +465,8 @@ def update_settings(actor, **values) -> ProgramSettings:
     db.session.flush()
     if after:
         record(actor, "settings_changed", settings, before=before, after=after)
-    if "name" in after:
-        program.bump_counter()  # feeds are named after the program
+    if "name" in after or "alumni_feed" in after:
+        program.bump_counter()  # feeds are named after the program; graduates' feeds
     return settings
 
 

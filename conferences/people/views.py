@@ -22,6 +22,7 @@ from conferences.people.forms import (
     RosterUploadForm,
     SettingsForm,
     ThresholdForm,
+    TrackYearsForm,
     UserFilterForm,
     UserForm,
 )
@@ -108,6 +109,7 @@ def create_user():
     if form.validate_on_submit():
         try:
             user = services.create_user(current_user, _user_data(form), form.password.data)
+            services.set_graduation(current_user, user, form.graduates_on.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -133,6 +135,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(current_user, user, _user_data(form))
+            services.set_graduation(current_user, user, form.graduates_on.data)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -141,7 +144,12 @@ def edit_user(user_id: int):
             flash(f"{user.name} was saved.", "success")
             return _redirect("people.edit_user", user_id=user.id)
     return render_template(
-        "people/edit_user.html", form=form, user=user, confirm=ConfirmForm(), pgy=user.pgy()
+        "people/edit_user.html",
+        form=form,
+        user=user,
+        confirm=ConfirmForm(),
+        pgy=user.pgy(),
+        residency_ends=user.residency_ends if user.is_resident else None,
     )
 
 
@@ -215,6 +223,7 @@ def firms_and_tracks():
         },
         add_forms={kind: GroupForm(prefix=f"new-{kind}") for kind in services.GROUP_MODELS},
         form=GroupForm(),
+        years_form=TrackYearsForm(),
         confirm=ConfirmForm(),
     )
 
@@ -257,6 +266,21 @@ def rename_group(kind: str, group_id: int):
     else:
         db.session.commit()
         flash(f"Renamed to {group.name}.", "success")
+    return _redirect("people.firms_and_tracks")
+
+
+@bp.post("/firms-and-tracks/track/<int:group_id>/years")
+@permission_required("manage_settings")
+def set_track_years(group_id: int):
+    """How many academic years residents on a track stay."""
+    track = _load_group("track", group_id)
+    form = TrackYearsForm()
+    if not form.validate_on_submit():
+        flash("A track lasts 1 to 7 years.", "danger")
+        return _redirect("people.firms_and_tracks")
+    services.set_track_years(current_user, track, form.years.data)
+    db.session.commit()
+    flash(f"{track.name} lasts {track.years} year(s).", "success")
     return _redirect("people.firms_and_tracks")
 
 

@@ -29,6 +29,9 @@ class ProgramSettings(db.Model):
     # Sessions starting within this many hours: a cancellation, move or new room is
     # e-mailed to everyone expected (calendar subscriptions may lag by a day). 0: never.
     change_alert_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    # An alumnus's calendar feed: "past" keeps the sessions of their residency, "stop"
+    # serves an empty calendar.
+    alumni_feed: Mapped[str] = mapped_column(String(10), default="past", server_default="past")
 
 
 class YearThreshold(db.Model):

@@ -14,6 +14,7 @@ from conferences.dbutil import parse_id
 from conferences.extensions import db
 from conferences.people.models import Firm
 from conferences.program.services import threshold_for
+from conferences.reports.years import read_year
 from conferences.schedule.models import Series
 
 
@@ -67,6 +68,14 @@ def read_filters(args: Mapping[str, str]) -> FilterReading:
     cannot be read is reported, and the report falls back to the default for it."""
     default = Filters.default()
     problems: list[str] = []
+    if args.get("year"):  # the academic-year picker: that year, unless dates are given
+        year = read_year(args.get("year"))
+        if year is None:
+            problems.append(
+                f"Academic year: “{str(args.get('year'))[:40]}” is not one (use 2026-2027)."
+            )
+        else:
+            default = Filters(*timeutil.academic_year_bounds(year))
 
     def read_date(name: str, fallback: date) -> date:
         value = (args.get(name) or "").strip()

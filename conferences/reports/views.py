@@ -22,7 +22,7 @@ from conferences.attendance.compression import compressed
 from conferences.extensions import db
 from conferences.people.models import User
 from conferences.people.policy import authorize, permission_required
-from conferences.reports import charts, export_names, exports
+from conferences.reports import charts, export_names, exports, residency
 from conferences.reports.coverage import UNTAGGED, coverage_table
 from conferences.reports.filters import (
     FilterReading,
@@ -45,6 +45,7 @@ from conferences.reports.overview import overview as program_overview
 from conferences.reports.resident import excusal_table, group_by_month, resident_report
 from conferences.reports.sessions import session_detail_table, session_table
 from conferences.reports.tables import Table, percent
+from conferences.reports.years import academic_years
 from conferences.schedule.models import Session
 
 bp = Blueprint("reports", __name__)
@@ -91,6 +92,7 @@ def _export_filters() -> Filters:
 def _filter_form(filters: Filters) -> ReportFilterForm:
     form = ReportFilterForm(formdata=None)
     form.fill(filters, firm_choices(), series_choices())
+    form.fill_years(filters, academic_years())
     return form
 
 
@@ -317,6 +319,39 @@ def export_my_attendance(name: str, fmt: str):
     if not current_user.is_resident:
         abort(403)
     return _resident_export(current_user, name, fmt)
+
+
+@bp.get("/reports/residents/<int:user_id>/residency")
+@permission_required("view_reports")
+def resident_residency(user_id: int):
+    """The whole residency: attendance per academic year against that year's threshold,
+    excusals and teaching (for the Clinical Competency Committee)."""
+    resident = _resident_or_404(user_id)
+    authorize("view_attendance_of", resident)
+    report = residency.residency(resident)
+    table = residency.residency_table(report)
+    table.links = [
+        url_for(
+            "reports.resident_detail",
+            user_id=resident.id,
+            start=timeutil.academic_year_bounds(line.start_year)[0].isoformat(),
+            end=timeutil.academic_year_bounds(line.start_year)[1].isoformat(),
+        )
+        for line in report.years
+    ]
+    return render_template("reports/residency.html", report=report, resident=resident, table=table)
+
+
+@bp.get("/reports/residents/<int:user_id>/residency.<fmt>")
+@permission_required("view_reports")
+def export_residency(user_id: int, fmt: str):
+    """The whole residency as CSV or Excel."""
+    if fmt not in FORMATS:
+        abort(404)
+    resident = _resident_or_404(user_id)
+    authorize("view_attendance_of", resident)
+    table = residency.residency_table(residency.residency(resident))
+    return _download([table], f"residency-{resident.email.split('@')[0]}", fmt)
 
 
 # --------------------------------------------------------------------------- one session

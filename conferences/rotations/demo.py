@@ -1,6 +1,7 @@
 """Demo data for the rotations domain: rotation types and a 4-week block schedule.
 
-Every resident gets thirteen 4-week blocks from 1 July (the last one runs to 30 June).
+Every resident gets thirteen 4-week blocks from 1 July (the last one runs to 30 June) in
+each of the two demo academic years they were in residency.
 Each class follows its own template of services; residents start the template at
 staggered offsets, so every block has a realistic spread of residents on wards, in the
 ICUs, in the Emergency Department, in clinic, on electives, on nights and on vacation.
@@ -46,7 +47,7 @@ TEMPLATES = {
 def _residents(ctx) -> list[User]:
     residents = ctx.data.get("residents")
     if residents:
-        return list(residents)
+        return [*residents, *(ctx.data.get("alumni") or [])]
     return list(
         db.session.scalars(
             select(User)
@@ -58,14 +59,29 @@ def _residents(ctx) -> list[User]:
 
 
 def load(ctx) -> None:
-    """Rotation types and every resident's block schedule for ``ctx.academic_year``."""
+    """Rotation types and the block schedule of everyone in residency in the previous
+    academic year and in ``ctx.academic_year``."""
     types = ensure_default_types()
     by_name = {name: rotation.id for name, rotation in types.items()}
-    year_start, year_end = timeutil.academic_year_bounds(ctx.academic_year)
+    rows = []
+    residents = _residents(ctx)
+    for year in (ctx.academic_year - 1, ctx.academic_year):
+        rows += _year_rows(ctx, year, residents, by_name)
+    if rows:
+        db.session.execute(insert(RotationAssignment), rows)
+    ctx.data["rotation_types"] = types
+    ctx.log(f"  rotations: {len(types)} rotation types, {len(rows)} blocks")
+
+
+def _year_rows(ctx, year: int, residents: list[User], by_name: dict[str, int]) -> list[dict]:
+    year_start, year_end = timeutil.academic_year_bounds(year)
     rows = []
     counters: dict[int, int] = {}
-    for resident in _residents(ctx):
+    for resident in residents:
         pgy = timeutil.pgy_level(resident.start_year, year_start) if resident.start_year else 1
+        ends = resident.residency_ends
+        if pgy < 1 or (ends is not None and ends < year_start):
+            continue  # not yet, or no longer, a resident that year
         template = TEMPLATES.get(pgy, TEMPLATES[3])
         index = counters.get(pgy, 0)
         counters[pgy] = index + 1
@@ -81,10 +97,7 @@ def load(ctx) -> None:
                 rows.append(_row(resident.id, by_name[ELEC], middle + timedelta(days=1), end_on))
             else:
                 rows.append(_row(resident.id, by_name[service], start_on, end_on))
-    if rows:
-        db.session.execute(insert(RotationAssignment), rows)
-    ctx.data["rotation_types"] = types
-    ctx.log(f"  rotations: {len(types)} rotation types, {len(rows)} blocks")
+    return rows
 
 
 def _row(resident_id: int, type_id: int, start_on, end_on) -> dict:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from conferences import timeutil
+from conferences.dbtypes import UTCDateTime
 from conferences.extensions import db
 from conferences.people.models import User
 
@@ -62,6 +64,10 @@ class RotationAssignment(db.Model):
     rotation_type_id: Mapped[int] = mapped_column(ForeignKey("rotation_types.id"))
     start_on: Mapped[date]
     end_on: Mapped[date]
+    # Grows with every change a calendar shows (dates, rotation); feeds publish it as
+    # SEQUENCE, and ``updated_at`` as DTSTAMP.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=timeutil.now_utc)
 
     resident: Mapped[User] = relationship()
     rotation_type: Mapped[RotationType] = relationship(lazy="joined")

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from conferences import timeutil
 from conferences.audit.models import AuditEvent
 from conferences.audit.services import record
 from conferences.csvfile import read_records
@@ -99,6 +100,13 @@ def update_rotation_type(
     after = _type_state(rotation)
     if after != before:
         record(actor, "rotation_type.update", rotation, before=before, after=after)
+        if after["name"] != before["name"] or after["setting"] != before["setting"]:
+            # The blocks' calendar titles change with the rotation's name and setting.
+            db.session.execute(
+                update(RotationAssignment)
+                .where(RotationAssignment.rotation_type_id == rotation.id)
+                .values(revision=RotationAssignment.revision + 1, updated_at=timeutil.now_utc())
+            )
         # Setting and excusing change audiences and who is expected.
         bump_counter()
     return rotation
@@ -222,6 +230,9 @@ def update_assignment(
     block.rotation_type_id = rotation.id
     block.rotation_type = rotation
     block.start_on, block.end_on = start_on, end_on
+    if _assignment_state(block) != before:
+        block.revision = (block.revision or 0) + 1
+        block.updated_at = timeutil.now_utc()
     db.session.flush()
     record(
         actor, "rotation_assignment.update", block, before=before, after=_assignment_state(block)

@@ -5,6 +5,11 @@ setting, such as "ambulatory", or by rotation type). Within one criterion any va
 matches; across criteria all must match; no criteria at all means every resident.
 PGY level and rotation are resolved on the session's local date. ``describe_audience``
 says an audience in words, for pages and warnings.
+
+Only residents *in residency* on that date belong to any audience: an intern whose start
+year is next year joins on 1 July of it; a resident who finished (the end of their track's
+last academic year, or their own graduation date) is an alumnus from the next day. Their
+past sessions stay theirs (reports, feeds), and nothing after that includes them.
 """
 
 from __future__ import annotations
@@ -14,11 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_request_context, request
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 
 from conferences import timeutil
 from conferences.extensions import db
-from conferences.people.models import Firm, Role, Track, User, UserRole
+from conferences.people.models import (
+    DEFAULT_RESIDENCY_YEARS,
+    Firm,
+    Role,
+    Track,
+    User,
+    UserRole,
+    residency_last_day,
+)
 from conferences.rotations.models import SETTING_LABELS, RotationAssignment, RotationType, Setting
 
 
@@ -74,6 +87,8 @@ class Audience:
 
     def includes(self, resident: ResidentFacts, on: date) -> bool:
         """Is this resident in the audience of a session held on local date ``on``?"""
+        if not resident.in_residency(on):
+            return False
         if self.pgy_levels:
             if resident.start_year is None:
                 return False
@@ -96,7 +111,7 @@ class Audience:
 
     def resident_clause(self, on: date) -> ColumnElement[bool]:
         """The same rule as ``includes``, as a SQL condition on ``User``."""
-        conditions: list[ColumnElement[bool]] = [is_active_resident()]
+        conditions: list[ColumnElement[bool]] = [is_active_resident(), in_residency_clause(on)]
         if self.pgy_levels:
             year = timeutil.academic_year_of(on)
             conditions.append(User.start_year.in_([year - level + 1 for level in self.pgy_levels]))
@@ -131,6 +146,25 @@ def is_active_resident() -> ColumnElement[bool]:
     )
 
 
+def in_residency_clause(on: date) -> ColumnElement[bool]:
+    """The residency rule of ``ResidentFacts.in_residency`` as a SQL condition on ``User``."""
+    year = timeutil.academic_year_of(on)
+    years = func.coalesce(
+        select(Track.years).where(Track.id == User.track_id).correlate(User).scalar_subquery(),
+        DEFAULT_RESIDENCY_YEARS,
+    )
+    return and_(
+        or_(User.start_year.is_(None), User.start_year <= year),
+        or_(
+            User.graduates_on >= on,
+            and_(
+                User.graduates_on.is_(None),
+                or_(User.start_year.is_(None), User.start_year + years > year),
+            ),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Block:
     start_on: date
@@ -149,6 +183,36 @@ class ResidentFacts:
     firm_id: int | None
     track_id: int | None
     blocks: list[Block] = field(default_factory=list)
+    graduates_on: date | None = None
+    years: int = DEFAULT_RESIDENCY_YEARS
+
+    @property
+    def first_day(self) -> date | None:
+        if self.start_year is None:
+            return None
+        return timeutil.academic_year_bounds(self.start_year)[0]
+
+    @property
+    def last_day(self) -> date | None:
+        return residency_last_day(self.start_year, self.years, self.graduates_on)
+
+    def in_residency(self, on: date) -> bool:
+        """Has the residency begun by ``on`` and not yet ended?"""
+        first, last = self.first_day, self.last_day
+        return (first is None or first <= on) and (last is None or on <= last)
+
+    def is_alumnus(self, on: date) -> bool:
+        last = self.last_day
+        return last is not None and on > last
+
+    def residency_problem(self, on: date) -> str | None:
+        """Why this resident takes no part in sessions on ``on`` (None: they do)."""
+        first, last = self.first_day, self.last_day
+        if first is not None and on < first:
+            return f"Your residency starts on {first.strftime('%d %B %Y')}."
+        if last is not None and on > last:
+            return f"Your residency ended on {last.strftime('%d %B %Y')}."
+        return None
 
     def rotation_on(self, on: date) -> Block | None:
         for block in self.blocks:
@@ -158,12 +222,22 @@ class ResidentFacts:
 
     def key(self) -> str:
         """Residents with equal keys and no blocks see exactly the same sessions."""
-        return f"{self.start_year}:{self.firm_id}:{self.track_id}"
+        return f"{self.start_year}:{self.firm_id}:{self.track_id}:{self.graduates_on}"
 
 
 def resident_facts(users: Iterable[User]) -> dict[int, ResidentFacts]:
     """Facts for many residents, with their rotation blocks, in two queries."""
-    facts = {u.id: ResidentFacts(u.id, u.start_year, u.firm_id, u.track_id) for u in users}
+    facts = {
+        u.id: ResidentFacts(
+            u.id,
+            u.start_year,
+            u.firm_id,
+            u.track_id,
+            graduates_on=u.graduates_on,
+            years=u.track.years if u.track is not None else DEFAULT_RESIDENCY_YEARS,
+        )
+        for u in users
+    }
     if not facts:
         return facts
     rows = db.session.execute(
@@ -182,6 +256,19 @@ def resident_facts(users: Iterable[User]) -> dict[int, ResidentFacts]:
     for resident_id, start_on, end_on, type_id, setting, excuses in rows:
         facts[resident_id].blocks.append(Block(start_on, end_on, type_id, setting, excuses))
     return facts
+
+
+def residency_of(user: User) -> ResidentFacts:
+    """A resident's facts without their rotation blocks (no query): enough for
+    ``in_residency`` and ``residency_problem``."""
+    return ResidentFacts(
+        user.id,
+        user.start_year,
+        user.firm_id,
+        user.track_id,
+        graduates_on=user.graduates_on,
+        years=user.track.years if user.track is not None else DEFAULT_RESIDENCY_YEARS,
+    )
 
 
 def facts_for(user: User) -> ResidentFacts:

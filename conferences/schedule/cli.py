@@ -47,7 +47,15 @@ def generate_command(slug: str) -> None:
     series = queries.series_by_slug(slug)
     if series is None:
         raise click.ClickException(f"No series with the short name {slug!r}.")
+    from conferences.schedule.holidays import years_without_holidays
+
     try:
+        for year in years_without_holidays(series_changes.plan_generation(series).new):
+            click.echo(
+                f"warning: {year}–{(year + 1) % 100:02d} has no holidays yet, so sessions "
+                f"may fall on them; add them with `flask schedule holidays {year}`.",
+                err=True,
+            )
         result = series_changes.generate_sessions(series, actor=None)
     except DomainError as error:
         db.session.rollback()
@@ -91,3 +99,90 @@ def cancel_days_command(first, last, reason: str, dry_run: bool) -> None:
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Cancelled {len(cancelled)} session(s).")
+
+
+@cli.command("roll-forward")
+@click.option("--to", "to_year", required=True, help="The new academic year, e.g. 2027-2028.")
+@click.option("--dry-run", is_flag=True, help="Show the preview; change nothing.")
+@click.option(
+    "--series", "slugs", multiple=True, help="Carry only this series (repeatable). Default: all."
+)
+@click.option("--threshold", type=click.IntRange(0, 100), help="Next year's threshold (%).")
+@click.option(
+    "--without-blackouts", is_flag=True, help="Do not add this year's blackouts next year."
+)
+@click.option("--undo", is_flag=True, help="Undo the last roll-forward into that year.")
+def roll_forward_command(
+    to_year: str,
+    dry_run: bool,
+    slugs: tuple[str, ...],
+    threshold: int | None,
+    without_blackouts: bool,
+    undo: bool,
+) -> None:
+    """Carry the series into the next academic year: new dates from each rule, next
+    year's holidays first, this year's blackouts at the same dates, the threshold kept."""
+    from conferences import timeutil
+    from conferences.schedule import rollforward
+
+    try:
+        year = rollforward.parse_year(to_year)
+        if undo:
+            rollover = rollforward.last_rollover()
+            if rollover is None or rollover.to_year != year:
+                raise click.ClickException(
+                    f"No roll-forward into {timeutil.academic_year_label(year)} to undo."
+                )
+            removed = rollforward.undo(rollover, actor=None)
+            db.session.commit()
+            click.echo(f"Undone: removed {removed} session(s).")
+            return
+        options = {
+            "slugs": list(slugs) or None,
+            "blackouts": [] if without_blackouts else None,
+            "threshold": threshold,
+        }
+        if dry_run:
+            plan = rollforward.preview(year, **options)
+            _echo_plan(plan)
+            click.echo(
+                f"Would create {plan.new_count} session(s) and skip {plan.skipped_count} "
+                f"on holidays; {plan.existing_count} already exist. Nothing written."
+            )
+            return
+        result = rollforward.apply(year, None, **options)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    _echo_plan(result.plan)
+    click.echo(result.summary())
+
+
+def _echo_plan(plan) -> None:
+    from conferences import timeutil
+
+    click.echo(
+        f"Roll forward into {plan.label} (from {timeutil.academic_year_label(plan.from_year)})"
+    )
+    for day, name in plan.federal:
+        click.echo(f"  holiday to add: {day.isoformat()} {name}")
+    for blackout in plan.blackouts:
+        click.echo(
+            f"  blackout to add: {blackout.starts_on.isoformat()} to "
+            f"{blackout.ends_on.isoformat()} {blackout.name}"
+        )
+    threshold_note = "" if plan.threshold_before == plan.threshold else " (new)"
+    click.echo(f"  threshold: {plan.threshold} %{threshold_note}")
+    for item in plan.series:
+        if item.problem:
+            click.echo(f"  {item.series.slug}: not carried: {item.problem}")
+            continue
+        click.echo(
+            f"  {item.series.slug}: {len(item.new)} new, {len(item.skipped)} skipped on "
+            f"holidays, {item.existing} already there"
+        )
+        for day, name in item.skipped:
+            click.echo(f"    skip {day.isoformat()}: {name}")
+        for conflict in item.conflicts:
+            click.echo(f"    conflict: {conflict}", err=True)

@@ -1,4 +1,4 @@
-"""Demo data for the schedule domain: a full academic year of conferences.
+"""Demo data for the schedule domain: the previous academic year and this one.
 
 Thursday mornings hold grand rounds, so morning report runs Mon–Wed and Fri; M&M is
 the first Tuesday at 16:00; intern report (07:30) ends before morning report starts.
@@ -80,9 +80,13 @@ def _tracks(ctx) -> list:
 def load(ctx) -> None:
     """Add this domain's part of the demo program."""
     year = ctx.academic_year
-    first, last = timeutil.academic_year_bounds(year)
-    prefill_federal_holidays(year)
-    add_holiday("Winter break", date(year, 12, 24), date(year + 1, 1, 1))
+    # The previous academic year complete, and this one: reports across years, a
+    # resident's whole residency and rolling forward all have something to show.
+    first = timeutil.academic_year_bounds(year - 1)[0]
+    last = timeutil.academic_year_bounds(year)[1]
+    for each in (year - 1, year):
+        prefill_federal_holidays(each)
+        add_holiday("Winter break", date(each, 12, 24), date(each + 1, 1, 1))
 
     weekdays = [0, 1, 2, 3, 4]
     noon = _series(
@@ -233,12 +237,21 @@ def load(ctx) -> None:
     _tag_topics([noon, morning, grand_rounds, board])
     _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board)
     ctx.log(f"    {sum(ctx.data['schedule_counts'].values())} sessions generated")
-    # The year's schedule was built before it began (in June), not on the day the demo is
+    # Each year's schedule was built before it began (in June), not on the day the demo is
     # loaded: otherwise every past session would read as back-dated.
-    built_at = timeutil.localize(first - timedelta(days=20), time(9))
-    db.session.execute(
-        update(Session).where(Session.created_at > built_at).values(created_at=built_at)
-    )
+    for each in (year - 1, year):
+        year_first, year_last = timeutil.academic_year_bounds(each)
+        low, high = timeutil.range_bounds(year_first, year_last)
+        built_at = timeutil.localize(year_first - timedelta(days=20), time(9))
+        db.session.execute(
+            update(Session)
+            .where(
+                Session.created_at > built_at,
+                Session.starts_at >= low,
+                Session.starts_at < high,
+            )
+            .values(created_at=built_at)
+        )
 
 
 def _one_offs_and_changes(ctx, noon, morning, grand_rounds, journal, board) -> None:

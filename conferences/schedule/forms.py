@@ -9,6 +9,9 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -24,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from conferences import timeutil
 from conferences.extensions import db
-from conferences.formutil import CreateOnceMixin, PageForm, choices
+from conferences.formutil import CreateOnceMixin, PageForm, choices, date_in_range
 from conferences.people.models import Firm, Track
 from conferences.rotations.models import SETTING_LABELS, RotationType
 from conferences.schedule.audience import Audience
@@ -321,6 +324,8 @@ class PrefillForm(PageForm):
     year = IntegerField(
         "Academic year starting in", validators=[DataRequired(), NumberRange(2000, 2100)]
     )
+    # Filled from a series page: go back there afterwards.
+    series = HiddenField()
 
 
 class ImportForm(PageForm):
@@ -330,3 +335,25 @@ class ImportForm(PageForm):
 class ApplyImportForm(CreateOnceMixin, PageForm):
     csv_text = HiddenField(validators=[DataRequired()])
     filename = HiddenField()
+
+
+class BlackoutRowForm(Form):
+    """One proposed program blackout for the new year: keep it, or change its dates."""
+
+    include = BooleanField("Add", default=True)
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    starts_on = DateField("From", validators=[Optional(), date_in_range])
+    ends_on = DateField("To", validators=[Optional(), date_in_range])
+
+
+class RollForwardForm(PageForm):
+    """Carry the series into the next academic year: which series, blackouts, threshold."""
+
+    to_year = HiddenField()
+    series = MultiCheckboxField("Series to carry", choices=[])
+    blackouts = FieldList(FormField(BlackoutRowForm), min_entries=0, max_entries=30)
+    threshold = IntegerField(
+        "Attendance threshold next year (%)", validators=[Optional(), NumberRange(0, 100)]
+    )
+    preview = SubmitField("Update preview")
+    apply = SubmitField("Create next year's sessions")

@@ -12,6 +12,7 @@ from conferences.formutil import show_error
 from conferences.people.policy import permission_required
 from conferences.program.services import settle_form_key
 from conferences.schedule import holidays as holiday_service
+from conferences.schedule import queries
 from conferences.schedule.blueprint import already_created, bp, see_other
 from conferences.schedule.forms import ActionForm, HolidayForm, PrefillForm
 from conferences.schedule.models import Holiday
@@ -66,6 +67,8 @@ def prefill_holidays():
     added = holiday_service.prefill_federal_holidays(form.year.data)
     db.session.commit()
     flash(f"Added {added} federal holiday(s).", "success")
+    if form.series.data and queries.series_by_slug(form.series.data) is not None:
+        return see_other("schedule.edit_series", slug=form.series.data)
     return see_other("schedule.holidays", year=form.year.data)
 
 

@@ -101,3 +101,68 @@ def prefill_federal_holidays(start_year: int) -> int:
         added += 1
     db.session.flush()
     return added
+
+
+def _observance(name: str) -> str:
+    """The holiday a name belongs to: "Christmas Day (observed)" is Christmas Day."""
+    return name.removesuffix(" (observed)").strip()
+
+
+def federal_holidays_like(start_year: int, model_year: int) -> list[tuple[date, str]]:
+    """The federal holidays of academic year ``start_year`` that the program observes in
+    ``model_year`` (observed days included); every one when ``model_year`` has none."""
+    first, last = timeutil.academic_year_bounds(model_year)
+    kept = {
+        _observance(name)
+        for name in db.session.scalars(
+            select(Holiday.name).where(
+                Holiday.source == FEDERAL, Holiday.starts_on >= first, Holiday.starts_on <= last
+            )
+        )
+    }
+    every = federal_holidays(start_year)
+    if not kept:
+        return every
+    return [(day, name) for day, name in every if _observance(name) in kept]
+
+
+def add_federal_days(days: list[tuple[date, str]]) -> list[Holiday]:
+    """Add these federal holidays where the calendar has no federal holiday that day yet."""
+    if not days:
+        return []
+    existing = set(
+        db.session.scalars(
+            select(Holiday.starts_on).where(
+                Holiday.source == FEDERAL,
+                Holiday.starts_on >= min(day for day, _ in days),
+                Holiday.starts_on <= max(day for day, _ in days),
+            )
+        )
+    )
+    added = []
+    for day, name in days:
+        if day in existing:
+            continue
+        holiday = Holiday(name=name, starts_on=day, ends_on=day, source=FEDERAL)
+        db.session.add(holiday)
+        existing.add(day)
+        added.append(holiday)
+    db.session.flush()
+    return added
+
+
+def years_without_holidays(days: list[date]) -> list[int]:
+    """The academic years among ``days`` whose calendar has no holiday at all (one query):
+    generating into them would put sessions on Thanksgiving and Christmas."""
+    years = sorted({timeutil.academic_year_of(day) for day in days})
+    if not years:
+        return []
+    first = timeutil.academic_year_bounds(years[0])[0]
+    last = timeutil.academic_year_bounds(years[-1])[1]
+    covered = {
+        timeutil.academic_year_of(day)
+        for day in db.session.scalars(
+            select(Holiday.starts_on).where(Holiday.starts_on >= first, Holiday.starts_on <= last)
+        )
+    }
+    return [year for year in years if year not in covered]

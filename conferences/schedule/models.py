@@ -150,6 +150,24 @@ class ScheduleImport(db.Model):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
+class YearRollover(db.Model):
+    """One roll-forward of series into academic year ``to_year`` (1 July of that year),
+    kept so it can be undone while none of its sessions has records. ``details`` holds what
+    undoing needs: each carried series' previous window and the holidays it added."""
+
+    __tablename__ = "year_rollovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_year: Mapped[int] = mapped_column(index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    session_count: Mapped[int] = mapped_column(default=0)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
 def new_public_id() -> str:
     return str(uuid.uuid4())
 
@@ -196,6 +214,10 @@ class Session(db.Model):
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedule_imports.id", ondelete="SET NULL"), default=None, index=True
     )
+    # The roll-forward into a new academic year that created it (``YearRollover.id``; undone
+    # as a whole). No foreign key: roll-forwards are never deleted, and SQLite adds and drops
+    # a plain column in place, without copying a table that others refer to.
+    rollover_id: Mapped[int | None] = mapped_column(default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
 

@@ -13,7 +13,7 @@ from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.policy import permission_required
 from conferences.program.services import settle_form_key
-from conferences.schedule import deletion, queries, series_changes, validation
+from conferences.schedule import deletion, holidays, queries, series_changes, validation
 from conferences.schedule.blueprint import (
     already_created,
     bp,
@@ -111,6 +111,7 @@ def edit_series(slug: str):
         form=form,
         series=series,
         plan=plan,
+        bare_years=holidays.years_without_holidays(plan.new) if plan else [],
         action_form=ActionForm(),
         counts=queries.session_counts().get(series.id, (0, 0)),
         delete_blockers=deletion.series_delete_blockers(series),

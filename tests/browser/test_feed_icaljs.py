@@ -16,7 +16,7 @@ import pytest
 
 from conferences.extensions import db
 from conferences.feeds.caches import caches
-from conferences.feeds.subscriptions import feed_token
+from conferences.feeds.subscriptions import feed_token, set_include_blocks
 from conferences.schedule import session_changes
 
 ICAL_JS = Path(__file__).parent / "vendor" / "icaljs" / "ical.min.js"
@@ -121,3 +121,56 @@ def test_ical_js_keeps_noon_local_across_both_dst_changes(feed, icaljs_page):
     assert moved["local"][3:] == [13, 0]
     assert moved["startUnix"] == _unix(datetime(2027, 3, 16, 17, tzinfo=UTC))  # 13:00 EDT
     assert moved["sequence"] > 0
+
+
+READ_BLOCKS_WITH_ICAL_JS = """async (text) => {
+  const ICAL = (await import('/ical.min.js')).default;
+  const calendar = new ICAL.Component(ICAL.parse(text));
+  return calendar.getAllSubcomponents('vevent')
+    .filter((component) => component.getFirstPropertyValue('uid').startsWith('rotation-block-'))
+    .map((component) => {
+      const event = new ICAL.Event(component);
+      return {
+        uid: event.uid,
+        summary: event.summary,
+        isDate: event.startDate.isDate && event.endDate.isDate,
+        start: [event.startDate.year, event.startDate.month, event.startDate.day],
+        end: [event.endDate.year, event.endDate.month, event.endDate.day],
+        transp: component.getFirstPropertyValue('transp'),
+        sequence: event.sequence,
+      };
+    });
+}"""
+
+
+def test_ical_js_reads_rotation_blocks_as_free_all_day_events(
+    app, clock, monkeypatch, make_resident, icaljs_page
+):
+    from conferences.rotations.models import RotationAssignment, RotationType
+
+    monkeypatch.setitem(app.config, "FEED_COUNTER_TTL_SECONDS", 0)
+    with app.app_context():
+        caches().clear()
+        resident = make_resident(pgy=2)
+        micu = RotationType(name="MICU", setting="icu", excuses=True)
+        db.session.add(micu)
+        db.session.flush()
+        db.session.add(
+            RotationAssignment(
+                resident_id=resident.id,
+                rotation_type_id=micu.id,
+                start_on=date(2026, 11, 2),
+                end_on=date(2026, 11, 29),
+            )
+        )
+        set_include_blocks(resident, True)
+        token = feed_token(resident)
+        db.session.commit()
+    feed = app.test_client().get(f"/feeds/{token}.ics").data
+    (block,) = icaljs_page.evaluate(READ_BLOCKS_WITH_ICAL_JS, feed.decode())
+    assert block["summary"] == "ICU — MICU"
+    assert block["isDate"] is True
+    assert block["start"] == [2026, 11, 2]
+    assert block["end"] == [2026, 11, 30]
+    assert block["transp"] == "TRANSPARENT"
+    assert block["sequence"] == 0

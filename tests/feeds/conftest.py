@@ -14,6 +14,7 @@ from sqlalchemy import event
 from conferences.extensions import db
 from conferences.feeds.caches import caches
 from conferences.feeds.subscriptions import feed_token
+from tests.rotations.conftest import make_block, make_rotation  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture(autouse=True)

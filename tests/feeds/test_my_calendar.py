@@ -127,6 +127,7 @@ def test_follow_and_unfollow(app_ctx, make_user, make_series, client, auth):
 ROUTES = [
     ("GET", "feeds.my_calendar", "/my-calendar", 302),
     ("POST", "feeds.set_alarm", "/my-calendar/alarm", 302),
+    ("POST", "feeds.set_blocks", "/my-calendar/blocks", 302),
     ("POST", "feeds.reset_token", "/my-calendar/reset", 302),
     ("POST", "feeds.create_address", "/my-calendar/address", 302),
     ("POST", "feeds.follow_series", "/my-calendar/series/1/follow", 302),

@@ -23,6 +23,7 @@ ROUTES = [
     ("POST", "people.add_group", {"kind": "firm"}, {"new-firm-name": "Osler"}, 303),
     ("POST", "people.rename_group", {"kind": "firm", "group_id": ":firm"}, {"name": "X"}, 303),
     ("POST", "people.set_group_active", {"kind": "track", "group_id": ":track"}, {}, 303),
+    ("POST", "people.set_track_years", {"group_id": ":track"}, {"years": "1"}, 303),
     ("GET", "people.settings", {}, None, 200),
     ("POST", "people.settings", {}, {"name": ""}, 200),
     ("POST", "people.set_threshold", {}, {"start_year": "2026", "percent": "80"}, 303),

@@ -52,7 +52,12 @@ def test_demo_people(app, client, auth, clock):
         assert sum(1 for c in coordinators if c.is_resident) == 1  # the chief resident
         counts = role_counts()
         assert (counts["admin"], counts["coordinator"]) == (1, 4)
-        assert counts["resident"] == len(residents)
+        alumni = ctx.data["alumni"]
+        assert counts["resident"] == len(residents) + len(alumni)
+        # Last year's PGY-3s finished on 30 June: alumni, in last year's reports only.
+        assert alumni
+        assert all(a.residency_ends < timeutil.local_today() for a in alumni)
+        assert all(r.residency_ends >= timeutil.local_today() for r in residents)
 
         me = ctx.data["demo_users"]["resident"]
         assert me.email == DEMO_ACCOUNTS["resident"]
