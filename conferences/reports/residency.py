@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance import rules
+from conferences.attendance.evaluation import evaluate
 from conferences.attendance.excusals import excusals_of
 from conferences.extensions import db
 from conferences.people.models import User
@@ -82,7 +83,7 @@ def residency(resident: User, now: datetime | None = None) -> Residency:
     lines = []
     for year in residency_years(resident, today):
         first, last = timeutil.academic_year_bounds(year)
-        evaluation = rules.evaluate(first, last, resident_ids=[resident.id], now=now)
+        evaluation = evaluate(first, last, resident_ids=[resident.id], now=now)
         expected, attended, excused = evaluation.totals_by_resident().get(resident.id, (0, 0, 0))
         excusals = excusals_of(resident, first, last)
         low, high = timeutil.range_bounds(first, last)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.attendance import rules
 from conferences.attendance.checkins import record_checkin
+from conferences.attendance.evaluation import evaluate
 from conferences.attendance.models import Attendance
 from conferences.errors import NotAllowed
 from conferences.extensions import db
@@ -64,7 +64,7 @@ def test_crossing_30_june_moves_everyone_a_year(year_end, clock):
 def test_reports_count_each_side_of_30_june_for_who_was_there(year_end, clock):
     _, s = year_end
     clock.set(datetime(2027, 7, 2, 16, 0, tzinfo=UTC))
-    result = rules.evaluate(date(2027, 6, 30), date(2027, 7, 1))
+    result = evaluate(date(2027, 6, 30), date(2027, 7, 1))
     members = {
         sid: {db.session.get(User, rid).name for rid in ids} for sid, ids in result.members.items()
     }
@@ -99,7 +99,7 @@ def test_a_graduation_date_and_a_short_track_end_residency_on_their_day(
     later = make_session(on=date(2027, 10, 18), required=True)
     assert _members(october) == {"Eve Extended"}
     assert _members(later) == set()
-    result = rules.evaluate(date(2027, 10, 1), date(2027, 10, 31))
+    result = evaluate(date(2027, 10, 1), date(2027, 10, 31))
     assert result.members[october.id] == frozenset({extended.id})
     assert result.members[later.id] == frozenset()
     assert short.residency_ends == date(2027, 6, 30)

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from conferences import timeutil
-from conferences.attendance import rules
+from conferences.attendance.evaluation import evaluate
 from conferences.attendance.models import Attendance, Excusal
 from conferences.demo import load_demo
 from conferences.extensions import db
@@ -52,9 +52,9 @@ def test_the_demo_has_last_year_complete_and_rolls_forward(app_ctx, clock):
 
     # Alumni count last year, and are in no audience this year.
     alumnus = db.session.scalar(select(User).where(User.start_year == year - 3).limit(1))
-    result = rules.evaluate(*timeutil.academic_year_bounds(year - 1), resident_ids=[alumnus.id])
+    result = evaluate(*timeutil.academic_year_bounds(year - 1), resident_ids=[alumnus.id])
     assert result.totals_by_resident()[alumnus.id][0] > 100
-    this_year = rules.evaluate(*timeutil.academic_year_bounds(year), resident_ids=[alumnus.id])
+    this_year = evaluate(*timeutil.academic_year_bounds(year), resident_ids=[alumnus.id])
     assert this_year.totals_by_resident()[alumnus.id][0] == 0
 
     pgy2 = db.session.scalar(select(User).where(User.start_year == year - 1).limit(1))
