@@ -9,12 +9,14 @@ tests (a property test among them) check that the two ways always agree.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import Text, and_, cast, exists, or_, select, true
 
 from conferences import timeutil
 from conferences.attendance.models import (
@@ -30,9 +32,9 @@ from conferences.attendance.rules import (
     ExcuseKind,
     Status,
     attended_marks,
+    backdated_clause,
     decide,
     excusal_label,
-    is_backdated,
     is_counted_session,
     rotation_label,
 )
@@ -136,12 +138,10 @@ class Evaluation:
 
     def totals_by_resident(self) -> dict[int, tuple[int, int, int]]:
         """resident id -> (expected, attended, excused) over held, counted sessions."""
-        expected: dict[int, int] = defaultdict(int)
+        expected = _count_members(self.expected.get(s.id, _NOBODY) for s in self.held_counted())
         attended: dict[int, int] = defaultdict(int)
         excused: dict[int, int] = defaultdict(int)
         for session in self.held_counted():
-            for resident_id in self.expected.get(session.id, ()):
-                expected[resident_id] += 1
             for resident_id in self.attended(session.id):
                 attended[resident_id] += 1
             for resident_id in self.excused.get(session.id, {}):
@@ -150,12 +150,25 @@ class Evaluation:
 
     def upcoming_expected_by_resident(self) -> dict[int, int]:
         """resident id -> required sessions still ahead in the range that they are expected at."""
-        counts: dict[int, int] = defaultdict(int)
-        for session in self.sessions:
-            if session.counted and not session.held:
-                for resident_id in self.expected.get(session.id, ()):
-                    counts[resident_id] += 1
-        return counts
+        return _count_members(
+            self.expected.get(s.id, _NOBODY) for s in self.sessions if s.counted and not s.held
+        )
+
+
+def _count_members(sets: Iterable[frozenset[int]]) -> dict[int, int]:
+    """How many of ``sets`` each resident is in. Sessions of one audience with no one excused
+    share one set object: each distinct object is counted once, then its members added."""
+    times: dict[int, int] = defaultdict(int)
+    distinct: dict[int, frozenset[int]] = {}
+    for members in sets:
+        times[id(members)] += 1
+        distinct[id(members)] = members
+    counts: dict[int, int] = defaultdict(int)
+    for key, members in distinct.items():
+        n = times[key]
+        for resident_id in members:
+            counts[resident_id] += n
+    return counts
 
 
 def evaluate(
@@ -177,6 +190,8 @@ def evaluate(
     marks_attended = attended_marks()
     first, last = timeutil.range_bounds(start_on, end_on)
 
+    # Only the columns the rules need: the audience as its stored text (parsed once per
+    # distinct audience below, not once per session), and back-dating decided in SQL.
     session_query = (
         select(
             Session.id,
@@ -186,15 +201,16 @@ def evaluate(
             Session.starts_at,
             Session.required,
             Session.status,
-            Session.audience,
-            Session.ends_at,
-            Session.created_at,
+            cast(Session.audience, Text),
+            backdated_clause(),
         )
         .where(Session.starts_at >= first, Session.starts_at < last)
         .order_by(Session.starts_at, Session.id)
     )
     if series_id is not None:
         session_query = session_query.where(Session.series_id == series_id)
+    audiences: dict[str | None, Audience] = {}
+    local_date = timeutil.local_dates()
     sessions = []
     for (
         sid,
@@ -204,10 +220,14 @@ def evaluate(
         starts_at,
         required,
         status,
-        audience,
-        ends_at,
-        created_at,
+        audience_text,
+        backdated,
     ) in db.session.execute(session_query):
+        audience = audiences.get(audience_text)
+        if audience is None:
+            audience = audiences[audience_text] = Audience.from_json(
+                json.loads(audience_text) if audience_text else None
+            )
         sessions.append(
             SessionFacts(
                 sid,
@@ -215,12 +235,12 @@ def evaluate(
                 title,
                 ser,
                 starts_at,
-                timeutil.local_date(starts_at),
+                local_date(starts_at),
                 required,
                 status,
-                Audience.from_json(audience),
+                audience,
                 starts_at <= now,
-                is_backdated(created_at, ends_at),
+                bool(backdated),
             )
         )
 
@@ -357,17 +377,18 @@ def evaluate(
         for day in _days_between(days, b_start, b_end):
             block_day[day].setdefault(rid, excuse)
 
-    # Audience membership, cached per (audience, academic year) when rotations do not matter.
+    # Audience membership, cached per (audience, academic year) when rotations do not matter
+    # (audiences are shared objects, one per distinct audience, so they key the cache).
     groups: dict[str, list[ResidentFacts]] = defaultdict(list)
     for facts in residents.values():
         groups[facts.key()].append(facts)
-    member_cache: dict[tuple[str, object], frozenset[int]] = {}
+    member_cache: dict[tuple[int, object], frozenset[int]] = {}
 
     def members_of(audience: Audience, day: date) -> frozenset[int]:
         if audience.depends_on_rotation:
-            cache_key = (audience.key(), day)
+            cache_key: tuple[int, object] = (id(audience), day)
         else:
-            cache_key = (audience.key(), timeutil.academic_year_of(day))
+            cache_key = (id(audience), timeutil.academic_year_of(day))
         cached = member_cache.get(cache_key)
         if cached is not None:
             return cached
@@ -383,8 +404,13 @@ def evaluate(
     for session in sessions:
         members = members_of(session.audience, session.on)
         evaluation.members[session.id] = members
-        if not session.counted:
-            evaluation.expected[session.id] = frozenset()
+        if not session.counted or not members:
+            # Nobody chosen is in the audience (most sessions, for one resident): nothing
+            # to excuse or expect.
+            evaluation.expected[session.id] = _NOBODY
+            if session.counted:
+                evaluation.excuses[session.id] = {}
+                evaluation.excused[session.id] = {}
             continue
         excused: dict[int, Excuse] = {}
         for excusal_id in excusals_listing.get(session.id, ()):
@@ -392,17 +418,27 @@ def evaluate(
             if rid in members:
                 excused.setdefault(rid, excuse)
         for source in (by_day[session.on], block_day[session.on]):
-            for rid in members.intersection(source):
-                excused.setdefault(rid, source[rid])
-        for rid in members.intersection(marked_excused.get(session.id, ())):
-            excused.setdefault(rid, MARK_EXCUSE)
+            if source:
+                for rid in members.intersection(source):
+                    excused.setdefault(rid, source[rid])
+        marked_out = marked_excused.get(session.id)
+        if marked_out:
+            for rid in members.intersection(marked_out):
+                excused.setdefault(rid, MARK_EXCUSE)
         evaluation.excuses[session.id] = excused
         # An attended session always counts: an excuse only applies to the rest.
         attended_here = marked_attended.get(session.id, set())
         not_attending = {rid: e for rid, e in excused.items() if rid not in attended_here}
         evaluation.excused[session.id] = not_attending
-        evaluation.expected[session.id] = members.difference(not_attending)
+        # With no one excused the expected set is the audience itself (the same object for
+        # every session of that audience, which lets totals count by audience).
+        evaluation.expected[session.id] = (
+            members.difference(not_attending) if not_attending else members
+        )
     return evaluation
+
+
+_NOBODY: frozenset[int] = frozenset()
 
 
 def _days_between(days: list[date], start_on: date, end_on: date) -> list[date]:

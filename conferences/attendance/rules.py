@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import exists, not_, select
+from sqlalchemy import ColumnElement, and_, exists, not_, select
 
 from conferences import timeutil
 from conferences.attendance.models import (
@@ -119,6 +119,12 @@ def is_counted_session(required: bool, status: str) -> bool:
 def is_backdated(created_at: datetime | None, ends_at: datetime) -> bool:
     """A session entered after it ended (a past date added to the schedule)."""
     return created_at is not None and created_at > ends_at
+
+
+def backdated_clause() -> ColumnElement[bool]:
+    """``is_backdated`` as a SQL condition on ``Session`` (for reading many sessions without
+    loading two timestamps of each); both store UTC the same way, so they compare alike."""
+    return and_(Session.created_at.is_not(None), Session.created_at > Session.ends_at)
 
 
 def rate(attended: int, expected: int) -> float | None:
