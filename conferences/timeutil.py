@@ -195,11 +195,15 @@ def local_dates() -> Callable[[datetime], date]:
     instants in one go (a year of sessions), where reading the configuration each time
     costs more than the conversion."""
     zone_info = program_zone()
+    seen: dict[datetime, date] = {}  # many sessions share a start (one per room)
 
     def convert(value: datetime) -> date:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: attach a zone before converting")
-        return value.astimezone(zone_info).date()
+        found = seen.get(value)
+        if found is None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: attach a zone before converting")
+            found = seen[value] = value.astimezone(zone_info).date()
+        return found
 
     return convert
 

@@ -63,13 +63,15 @@ class SessionFacts:
     audience: Audience
     held: bool
     backdated: bool = False
-    # Someone has a mark at the session (filled in by ``evaluate``).
+    # Someone has a mark at the session (a roster mark or a check-in).
     recorded: bool = False
 
-    @property
-    def counted(self) -> bool:
-        """Counts toward attendance: required, not cancelled, and not back-dated unrecorded."""
-        return is_counted_session(self.required, self.status) and (
+    # Counts toward attendance: required, not cancelled, and not back-dated unrecorded
+    # (worked out once, from the fields above).
+    counted: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.counted = is_counted_session(self.required, self.status) and (
             self.recorded or not self.backdated
         )
 
@@ -180,69 +182,19 @@ def evaluate(
     pgy: int | None = None,
     series_id: int | None = None,
     now: datetime | None = None,
+    their_sessions_only: bool = False,
 ) -> Evaluation:
     """The attendance rules over local dates ``start_on``..``end_on`` in a fixed number of queries.
 
     Sessions are grouped by (audience, academic year) for audiences that do not depend on
     rotations (residents grouped by their facts), by (audience, date) for those that do.
+    ``their_sessions_only`` leaves out the sessions none of the chosen residents can be in
+    the audience of and has no mark at (their statuses would all be "visitor" with no
+    mark): for one resident's pages, which show only their own sessions.
     """
     now = now or timeutil.now_utc()
     marks_attended = attended_marks()
     first, last = timeutil.range_bounds(start_on, end_on)
-
-    # Only the columns the rules need: the audience as its stored text (parsed once per
-    # distinct audience below, not once per session), and back-dating decided in SQL.
-    session_query = (
-        select(
-            Session.id,
-            Session.public_id,
-            Session.title,
-            Session.series_id,
-            Session.starts_at,
-            Session.required,
-            Session.status,
-            cast(Session.audience, Text),
-            backdated_clause(),
-        )
-        .where(Session.starts_at >= first, Session.starts_at < last)
-        .order_by(Session.starts_at, Session.id)
-    )
-    if series_id is not None:
-        session_query = session_query.where(Session.series_id == series_id)
-    audiences: dict[str | None, Audience] = {}
-    local_date = timeutil.local_dates()
-    sessions = []
-    for (
-        sid,
-        public_id,
-        title,
-        ser,
-        starts_at,
-        required,
-        status,
-        audience_text,
-        backdated,
-    ) in db.session.execute(session_query):
-        audience = audiences.get(audience_text)
-        if audience is None:
-            audience = audiences[audience_text] = Audience.from_json(
-                json.loads(audience_text) if audience_text else None
-            )
-        sessions.append(
-            SessionFacts(
-                sid,
-                public_id,
-                title,
-                ser,
-                starts_at,
-                local_date(starts_at),
-                required,
-                status,
-                audience,
-                starts_at <= now,
-                bool(backdated),
-            )
-        )
 
     resident_query = select(User.id, User.start_year, User.firm_id, User.track_id).where(
         is_active_resident()
@@ -259,18 +211,97 @@ def evaluate(
         rid: ResidentFacts(rid, start_year, firm, track)
         for rid, start_year, firm, track in db.session.execute(resident_query)
     }
+    # Only the columns the rules need: the audience as its stored text (parsed once per
+    # distinct audience below, not once per session), and back-dating decided in SQL.
+    session_query = (
+        select(
+            Session.id,
+            Session.public_id,
+            Session.title,
+            Session.series_id,
+            Session.starts_at,
+            Session.required,
+            Session.status,
+            cast(Session.audience, Text),
+            backdated_clause(),
+            exists().where(Attendance.session_id == Session.id),
+        )
+        .where(Session.starts_at >= first, Session.starts_at < last)
+        .order_by(Session.starts_at, Session.id)
+    )
+    if series_id is not None:
+        session_query = session_query.where(Session.series_id == series_id)
+    audiences: dict[str | None, Audience] = {}
+    if their_sessions_only:
+        # Only sessions a chosen resident may be in the audience of, or has a mark at:
+        # for one resident, a few hundred sessions of a year rather than thousands.
+        audience_column = cast(Session.audience, Text)
+        texts = db.session.scalars(
+            select(audience_column)
+            .where(Session.starts_at >= first, Session.starts_at < last)
+            .distinct()
+        ).all()
+        kept = []
+        for text in texts:
+            audience = audiences[text] = _parse_audience(text)
+            if _may_include(audience, residents.values(), start_on, end_on):
+                kept.append(text)
+        session_query = session_query.where(
+            or_(
+                audience_column.in_(kept),
+                Session.id.in_(
+                    select(Attendance.session_id).where(Attendance.resident_id.in_(list(residents)))
+                ),
+            )
+        )
+    local_date = timeutil.local_dates()
+    sessions = []
+    for (
+        sid,
+        public_id,
+        title,
+        ser,
+        starts_at,
+        required,
+        status,
+        audience_text,
+        backdated,
+        recorded,
+    ) in db.session.execute(session_query):
+        audience = audiences.get(audience_text)
+        if audience is None:
+            audience = audiences[audience_text] = _parse_audience(audience_text)
+        sessions.append(
+            SessionFacts(
+                sid,
+                public_id,
+                title,
+                ser,
+                starts_at,
+                local_date(starts_at),
+                required,
+                status,
+                audience,
+                starts_at <= now,
+                bool(backdated),
+                bool(recorded),
+            )
+        )
+
     evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
     evaluation.filtered = not (resident_ids is None and firm_id is None and pgy is None)
     session_ids_in_range = (
         select(Session.id).where(Session.starts_at >= first, Session.starts_at < last)
     ).scalar_subquery()
 
-    # Marks at the sessions of the range (an absent mark also records attendance).
-    mark_rows = db.session.execute(
-        select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
-            Attendance.session_id.in_(session_ids_in_range)
-        )
+    # Marks at the sessions of the range (those of the chosen residents when only their
+    # sessions are evaluated: whether anyone has a mark came with each session).
+    mark_query = select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
+        Attendance.session_id.in_(session_ids_in_range)
     )
+    if their_sessions_only:
+        mark_query = mark_query.where(Attendance.resident_id.in_(list(residents)))
+    mark_rows = db.session.execute(mark_query)
     marks: dict[int, dict[int, str]] = defaultdict(dict)
     marked_attended: dict[int, set[int]] = defaultdict(set)
     marked_excused: dict[int, set[int]] = defaultdict(set)
@@ -283,8 +314,6 @@ def evaluate(
             marked_excused[session_id].add(rid)
     evaluation.marks = marks
     evaluation.marked_attended = marked_attended
-    for session in sessions:
-        session.recorded = session.id in marks
 
     if not residents:
         # No one chosen (an empty firm, a class with no residents): every session expects no one.
@@ -439,6 +468,26 @@ def evaluate(
 
 
 _NOBODY: frozenset[int] = frozenset()
+
+
+def _parse_audience(text: str | None) -> Audience:
+    return Audience.from_json(json.loads(text) if text else None)
+
+
+def _may_include(
+    audience: Audience, residents: Iterable[ResidentFacts], start_on: date, end_on: date
+) -> bool:
+    """Could the audience include one of ``residents`` on some day of the range? Without
+    rotations the answer only changes with the academic year (PGY levels), so one day of
+    each year decides; an audience by rotation is always kept (blocks are not loaded yet)."""
+    if audience.depends_on_rotation:
+        return True
+    days = [start_on]
+    year = timeutil.academic_year_of(start_on) + 1
+    while (first_day := timeutil.academic_year_bounds(year)[0]) <= end_on:
+        days.append(first_day)
+        year += 1
+    return any(audience.includes(facts, day) for facts in residents for day in days)
 
 
 def _days_between(days: list[date], start_on: date, end_on: date) -> list[date]:
