@@ -139,6 +139,11 @@ def below_threshold(value: float | None, threshold: int | float) -> bool:
     (0.7 is 0.69999999999999995...) never puts a resident on the wrong side."""
     if value is None:
         return False
+    # Far from the threshold the float answers alike (its error is about 1e-14); only a
+    # rate within a millionth of a percent needs reading back as a fraction.
+    gap = value * 100 - threshold
+    if abs(gap) > 1e-6:
+        return gap < 0
     return Fraction(value).limit_denominator(1_000_000) * 100 < Fraction(threshold)
 
 
