@@ -57,7 +57,8 @@ CHECKINS = Counter(
 )
 SIGNIN_FAILURES = Counter(
     "conferences_signin_failures_total",
-    "Sign-in attempts refused: wrong credentials or form (refused), or rate limited.",
+    "Sign-in attempts refused, counted by auth where they are refused, by reason: "
+    "wrong_credentials, invalid_form, throttled, rate_limited, single_sign_on_refused.",
     ["reason"],
 )
 MAIL = Counter("conferences_mail_total", "Mail by outcome: sent or failed.", ["outcome"])
@@ -76,15 +77,6 @@ def init_app(app: Flask) -> None:
     def remember_route() -> None:
         rule = request.url_rule
         request.environ[ROUTE_KEY] = rule.rule if rule is not None else UNMATCHED
-
-    @app.after_request
-    def count_refused_sign_ins(response):
-        if request.endpoint == "auth.login" and request.method == "POST":
-            if response.status_code == 429:
-                SIGNIN_FAILURES.labels("rate_limited").inc()
-            elif response.status_code < 300:
-                SIGNIN_FAILURES.labels("refused").inc()
-        return response
 
     @app.get("/metrics")
     def metrics():

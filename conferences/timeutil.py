@@ -190,6 +190,24 @@ def local_date(value: datetime) -> date:
     return to_local(value).date()
 
 
+def local_dates() -> Callable[[datetime], date]:
+    """``local_date`` with the program's zone looked up once: for converting thousands of
+    instants in one go (a year of sessions), where reading the configuration each time
+    costs more than the conversion."""
+    zone_info = program_zone()
+    seen: dict[datetime, date] = {}  # many sessions share a start (one per room)
+
+    def convert(value: datetime) -> date:
+        found = seen.get(value)
+        if found is None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: attach a zone before converting")
+            found = seen[value] = value.astimezone(zone_info).date()
+        return found
+
+    return convert
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """UTC instants of the start of ``day`` and of the next day, local midnight to midnight."""
     start = localize(day, time(0, 0))

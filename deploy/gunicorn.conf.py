@@ -7,6 +7,7 @@ must share lives in PostgreSQL and Redis (README, "Deploying").
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -72,3 +73,11 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """The app is loaded: move what loading made (modules, the app, templates) out of the
+    garbage collector's sight, so the full collections a large page's many objects set off
+    do not walk all of it again each time (pages of thousands of rows spent a third of
+    their time there)."""
+    gc.freeze()

@@ -9,12 +9,14 @@ tests (a property test among them) check that the two ways always agree.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import Text, and_, cast, exists, or_, select, true
 
 from conferences import timeutil
 from conferences.attendance.models import (
@@ -30,9 +32,9 @@ from conferences.attendance.rules import (
     ExcuseKind,
     Status,
     attended_marks,
+    backdated_clause,
     decide,
     excusal_label,
-    is_backdated,
     is_counted_session,
     rotation_label,
 )
@@ -61,13 +63,15 @@ class SessionFacts:
     audience: Audience
     held: bool
     backdated: bool = False
-    # Someone has a mark at the session (filled in by ``evaluate``).
+    # Someone has a mark at the session (a roster mark or a check-in).
     recorded: bool = False
 
-    @property
-    def counted(self) -> bool:
-        """Counts toward attendance: required, not cancelled, and not back-dated unrecorded."""
-        return is_counted_session(self.required, self.status) and (
+    # Counts toward attendance: required, not cancelled, and not back-dated unrecorded
+    # (worked out once, from the fields above).
+    counted: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.counted = is_counted_session(self.required, self.status) and (
             self.recorded or not self.backdated
         )
 
@@ -136,12 +140,10 @@ class Evaluation:
 
     def totals_by_resident(self) -> dict[int, tuple[int, int, int]]:
         """resident id -> (expected, attended, excused) over held, counted sessions."""
-        expected: dict[int, int] = defaultdict(int)
+        expected = _count_members(self.expected.get(s.id, _NOBODY) for s in self.held_counted())
         attended: dict[int, int] = defaultdict(int)
         excused: dict[int, int] = defaultdict(int)
         for session in self.held_counted():
-            for resident_id in self.expected.get(session.id, ()):
-                expected[resident_id] += 1
             for resident_id in self.attended(session.id):
                 attended[resident_id] += 1
             for resident_id in self.excused.get(session.id, {}):
@@ -150,12 +152,25 @@ class Evaluation:
 
     def upcoming_expected_by_resident(self) -> dict[int, int]:
         """resident id -> required sessions still ahead in the range that they are expected at."""
-        counts: dict[int, int] = defaultdict(int)
-        for session in self.sessions:
-            if session.counted and not session.held:
-                for resident_id in self.expected.get(session.id, ()):
-                    counts[resident_id] += 1
-        return counts
+        return _count_members(
+            self.expected.get(s.id, _NOBODY) for s in self.sessions if s.counted and not s.held
+        )
+
+
+def _count_members(sets: Iterable[frozenset[int]]) -> dict[int, int]:
+    """How many of ``sets`` each resident is in. Sessions of one audience with no one excused
+    share one set object: each distinct object is counted once, then its members added."""
+    times: dict[int, int] = defaultdict(int)
+    distinct: dict[int, frozenset[int]] = {}
+    for members in sets:
+        times[id(members)] += 1
+        distinct[id(members)] = members
+    counts: dict[int, int] = defaultdict(int)
+    for key, members in distinct.items():
+        n = times[key]
+        for resident_id in members:
+            counts[resident_id] += n
+    return counts
 
 
 def evaluate(
@@ -167,62 +182,19 @@ def evaluate(
     pgy: int | None = None,
     series_id: int | None = None,
     now: datetime | None = None,
+    their_sessions_only: bool = False,
 ) -> Evaluation:
     """The attendance rules over local dates ``start_on``..``end_on`` in a fixed number of queries.
 
     Sessions are grouped by (audience, academic year) for audiences that do not depend on
     rotations (residents grouped by their facts), by (audience, date) for those that do.
+    ``their_sessions_only`` leaves out the sessions none of the chosen residents can be in
+    the audience of and has no mark at (their statuses would all be "visitor" with no
+    mark): for one resident's pages, which show only their own sessions.
     """
     now = now or timeutil.now_utc()
     marks_attended = attended_marks()
     first, last = timeutil.range_bounds(start_on, end_on)
-
-    session_query = (
-        select(
-            Session.id,
-            Session.public_id,
-            Session.title,
-            Session.series_id,
-            Session.starts_at,
-            Session.required,
-            Session.status,
-            Session.audience,
-            Session.ends_at,
-            Session.created_at,
-        )
-        .where(Session.starts_at >= first, Session.starts_at < last)
-        .order_by(Session.starts_at, Session.id)
-    )
-    if series_id is not None:
-        session_query = session_query.where(Session.series_id == series_id)
-    sessions = []
-    for (
-        sid,
-        public_id,
-        title,
-        ser,
-        starts_at,
-        required,
-        status,
-        audience,
-        ends_at,
-        created_at,
-    ) in db.session.execute(session_query):
-        sessions.append(
-            SessionFacts(
-                sid,
-                public_id,
-                title,
-                ser,
-                starts_at,
-                timeutil.local_date(starts_at),
-                required,
-                status,
-                Audience.from_json(audience),
-                starts_at <= now,
-                is_backdated(created_at, ends_at),
-            )
-        )
 
     resident_query = (
         select(
@@ -245,18 +217,97 @@ def evaluate(
         )
         for rid, start_year, firm, track, ends, years in db.session.execute(resident_query)
     }
+    # Only the columns the rules need: the audience as its stored text (parsed once per
+    # distinct audience below, not once per session), and back-dating decided in SQL.
+    session_query = (
+        select(
+            Session.id,
+            Session.public_id,
+            Session.title,
+            Session.series_id,
+            Session.starts_at,
+            Session.required,
+            Session.status,
+            cast(Session.audience, Text),
+            backdated_clause(),
+            exists().where(Attendance.session_id == Session.id),
+        )
+        .where(Session.starts_at >= first, Session.starts_at < last)
+        .order_by(Session.starts_at, Session.id)
+    )
+    if series_id is not None:
+        session_query = session_query.where(Session.series_id == series_id)
+    audiences: dict[str | None, Audience] = {}
+    if their_sessions_only:
+        # Only sessions a chosen resident may be in the audience of, or has a mark at:
+        # for one resident, a few hundred sessions of a year rather than thousands.
+        audience_column = cast(Session.audience, Text)
+        texts = db.session.scalars(
+            select(audience_column)
+            .where(Session.starts_at >= first, Session.starts_at < last)
+            .distinct()
+        ).all()
+        kept = []
+        for text in texts:
+            audience = audiences[text] = _parse_audience(text)
+            if _may_include(audience, residents.values(), start_on, end_on):
+                kept.append(text)
+        session_query = session_query.where(
+            or_(
+                audience_column.in_(kept),
+                Session.id.in_(
+                    select(Attendance.session_id).where(Attendance.resident_id.in_(list(residents)))
+                ),
+            )
+        )
+    local_date = timeutil.local_dates()
+    sessions = []
+    for (
+        sid,
+        public_id,
+        title,
+        ser,
+        starts_at,
+        required,
+        status,
+        audience_text,
+        backdated,
+        recorded,
+    ) in db.session.execute(session_query):
+        audience = audiences.get(audience_text)
+        if audience is None:
+            audience = audiences[audience_text] = _parse_audience(audience_text)
+        sessions.append(
+            SessionFacts(
+                sid,
+                public_id,
+                title,
+                ser,
+                starts_at,
+                local_date(starts_at),
+                required,
+                status,
+                audience,
+                starts_at <= now,
+                bool(backdated),
+                bool(recorded),
+            )
+        )
+
     evaluation = Evaluation(start_on, end_on, now, marks_attended, sessions, residents)
     evaluation.filtered = not (resident_ids is None and firm_id is None and pgy is None)
     session_ids_in_range = (
         select(Session.id).where(Session.starts_at >= first, Session.starts_at < last)
     ).scalar_subquery()
 
-    # Marks at the sessions of the range (an absent mark also records attendance).
-    mark_rows = db.session.execute(
-        select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
-            Attendance.session_id.in_(session_ids_in_range)
-        )
+    # Marks at the sessions of the range (those of the chosen residents when only their
+    # sessions are evaluated: whether anyone has a mark came with each session).
+    mark_query = select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
+        Attendance.session_id.in_(session_ids_in_range)
     )
+    if their_sessions_only:
+        mark_query = mark_query.where(Attendance.resident_id.in_(list(residents)))
+    mark_rows = db.session.execute(mark_query)
     marks: dict[int, dict[int, str]] = defaultdict(dict)
     marked_attended: dict[int, set[int]] = defaultdict(set)
     marked_excused: dict[int, set[int]] = defaultdict(set)
@@ -269,8 +320,6 @@ def evaluate(
             marked_excused[session_id].add(rid)
     evaluation.marks = marks
     evaluation.marked_attended = marked_attended
-    for session in sessions:
-        session.recorded = session.id in marks
 
     if not residents:
         # No one chosen (an empty firm, a class with no residents): every session expects no one.
@@ -363,7 +412,8 @@ def evaluate(
         for day in _days_between(days, b_start, b_end):
             block_day[day].setdefault(rid, excuse)
 
-    # Audience membership, cached per (audience, academic year) when rotations do not matter.
+    # Audience membership, cached per (audience, academic year) when rotations do not matter
+    # (audiences are shared objects, one per distinct audience, so they key the cache).
     groups: dict[str, list[ResidentFacts]] = defaultdict(list)
     for facts in residents.values():
         groups[facts.key()].append(facts)
@@ -374,10 +424,10 @@ def evaluate(
 
     def members_of(audience: Audience, day: date) -> frozenset[int]:
         if audience.depends_on_rotation:
-            cache_key: tuple = (audience.key(), day)
+            cache_key: tuple = (id(audience), day)
         else:
             cache_key = (
-                audience.key(),
+                id(audience),
                 timeutil.academic_year_of(day),
                 bisect_left(endings, day),
             )
@@ -396,8 +446,13 @@ def evaluate(
     for session in sessions:
         members = members_of(session.audience, session.on)
         evaluation.members[session.id] = members
-        if not session.counted:
-            evaluation.expected[session.id] = frozenset()
+        if not session.counted or not members:
+            # Nobody chosen is in the audience (most sessions, for one resident): nothing
+            # to excuse or expect.
+            evaluation.expected[session.id] = _NOBODY
+            if session.counted:
+                evaluation.excuses[session.id] = {}
+                evaluation.excused[session.id] = {}
             continue
         excused: dict[int, Excuse] = {}
         for excusal_id in excusals_listing.get(session.id, ()):
@@ -405,17 +460,47 @@ def evaluate(
             if rid in members:
                 excused.setdefault(rid, excuse)
         for source in (by_day[session.on], block_day[session.on]):
-            for rid in members.intersection(source):
-                excused.setdefault(rid, source[rid])
-        for rid in members.intersection(marked_excused.get(session.id, ())):
-            excused.setdefault(rid, MARK_EXCUSE)
+            if source:
+                for rid in members.intersection(source):
+                    excused.setdefault(rid, source[rid])
+        marked_out = marked_excused.get(session.id)
+        if marked_out:
+            for rid in members.intersection(marked_out):
+                excused.setdefault(rid, MARK_EXCUSE)
         evaluation.excuses[session.id] = excused
         # An attended session always counts: an excuse only applies to the rest.
         attended_here = marked_attended.get(session.id, set())
         not_attending = {rid: e for rid, e in excused.items() if rid not in attended_here}
         evaluation.excused[session.id] = not_attending
-        evaluation.expected[session.id] = members.difference(not_attending)
+        # With no one excused the expected set is the audience itself (the same object for
+        # every session of that audience, which lets totals count by audience).
+        evaluation.expected[session.id] = (
+            members.difference(not_attending) if not_attending else members
+        )
     return evaluation
+
+
+_NOBODY: frozenset[int] = frozenset()
+
+
+def _parse_audience(text: str | None) -> Audience:
+    return Audience.from_json(json.loads(text) if text else None)
+
+
+def _may_include(
+    audience: Audience, residents: Iterable[ResidentFacts], start_on: date, end_on: date
+) -> bool:
+    """Could the audience include one of ``residents`` on some day of the range? Without
+    rotations the answer only changes with the academic year (PGY levels), so one day of
+    each year decides; an audience by rotation is always kept (blocks are not loaded yet)."""
+    if audience.depends_on_rotation:
+        return True
+    days = [start_on]
+    year = timeutil.academic_year_of(start_on) + 1
+    while (first_day := timeutil.academic_year_bounds(year)[0]) <= end_on:
+        days.append(first_day)
+        year += 1
+    return any(audience.includes(facts, day) for facts in residents for day in days)
 
 
 def _days_between(days: list[date], start_on: date, end_on: date) -> list[date]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import exists, not_, select
+from sqlalchemy import ColumnElement, and_, exists, not_, select
 
 from conferences import timeutil
 from conferences.attendance.models import (
@@ -121,6 +121,12 @@ def is_backdated(created_at: datetime | None, ends_at: datetime) -> bool:
     return created_at is not None and created_at > ends_at
 
 
+def backdated_clause() -> ColumnElement[bool]:
+    """``is_backdated`` as a SQL condition on ``Session`` (for reading many sessions without
+    loading two timestamps of each); both store UTC the same way, so they compare alike."""
+    return and_(Session.created_at.is_not(None), Session.created_at > Session.ends_at)
+
+
 def rate(attended: int, expected: int) -> float | None:
     """Attended / expected as a fraction, or None when nothing was expected."""
     return attended / expected if expected else None
@@ -133,6 +139,11 @@ def below_threshold(value: float | None, threshold: int | float) -> bool:
     (0.7 is 0.69999999999999995...) never puts a resident on the wrong side."""
     if value is None:
         return False
+    # Far from the threshold the float answers alike (its error is about 1e-14); only a
+    # rate within a millionth of a percent needs reading back as a fraction.
+    gap = value * 100 - threshold
+    if abs(gap) > 1e-6:
+        return gap < 0
     return Fraction(value).limit_denominator(1_000_000) * 100 < Fraction(threshold)
 
 

@@ -31,6 +31,7 @@ from conferences.auth.forms import (
 from conferences.config import public_url
 from conferences.errors import DomainError
 from conferences.extensions import db, limiter
+from conferences.metrics import SIGNIN_FAILURES
 from conferences.people import services as people
 from conferences.people.models import User, normalise_email
 
@@ -45,6 +46,23 @@ def _address_limit() -> str:
 def _failed_sign_in(response) -> bool:
     """Only failures count toward the per-address ceiling (a sign-in redirects)."""
     return response.status_code != 302
+
+
+# Why a sign-in did not sign anyone in (the ``reason`` of the sign-in failure metric).
+WRONG_CREDENTIALS = "wrong_credentials"  # unknown account, wrong password, inactive
+INVALID_FORM = "invalid_form"  # a sign-in posted without an e-mail or a password
+THROTTLED = "throttled"  # this account from this address must wait (growing delay)
+RATE_LIMITED = "rate_limited"  # this address has failed too often (per-address ceiling)
+SSO_REFUSED = "single_sign_on_refused"  # the provider's answer was refused, or no account
+
+
+def _count_failure(reason: str) -> None:
+    SIGNIN_FAILURES.labels(reason).inc()
+
+
+def _rate_limited(_limit) -> None:
+    """The per-address ceiling refused a sign-in (the limiter answers 429 itself)."""
+    _count_failure(RATE_LIMITED)
 
 
 def _sign_in(user: User, *, method: str, remember: bool) -> None:
@@ -97,7 +115,9 @@ def _login_page(form: LoginForm, status: int = 200, *, sso_error: str | None = N
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed_sign_in)
+@limiter.limit(
+    _address_limit, methods=["POST"], deduct_when=_failed_sign_in, on_breach=_rate_limited
+)
 def login():
     """Show the sign-in page; sign in with a password and go to the page asked for, or home.
     When PASSWORD_LOGIN is off only administrators may use a password (break-glass)."""
@@ -105,6 +125,8 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if not form.validate_on_submit():
+        if request.method == "POST":
+            _count_failure(INVALID_FORM)
         return _login_page(form)
     account = normalise_email(form.email.data)
     address = request.remote_addr or ""
@@ -114,12 +136,14 @@ def login():
             f"Too many failed sign-ins for this account from your network. "
             f"Try again in {wait} seconds."
         )
+        _count_failure(THROTTLED)
         return _login_page(form, 429)
     user = services.authenticate(form.email.data, form.password.data)
     if user is not None and not _password_login_for_all() and not user.is_admin:
         user = None
     if user is None:
         throttle.signin_failed(account, address)
+        _count_failure(WRONG_CREDENTIALS)
         log.info("password sign-in failed for %r from %s", account, address)
         flash("Wrong e-mail or password, or the account is inactive.", "danger")
         return _login_page(form)
@@ -201,6 +225,7 @@ def oidc_callback():
 
 
 def _sso_refused(title: str, message: str):
+    _count_failure(SSO_REFUSED)
     return (
         render_template(
             "auth/sso_refused.html",

@@ -5,14 +5,17 @@ and month, and the tables built from those totals."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance import rules
 from conferences.attendance.evaluation import Evaluation, evaluate
+from conferences.dbutil import page_number
 from conferences.extensions import db
 from conferences.people.models import Firm, Role, Track, User, UserRole
 from conferences.reports.filters import Filters
@@ -51,7 +54,7 @@ class Overview:
     sessions_by_month: dict[str, int]
     total: Tally
 
-    @property
+    @cached_property
     def below(self) -> list[ResidentLine]:
         return [r for r in self.residents if rules.below_threshold(r.rate, self.threshold)]
 
@@ -215,8 +218,131 @@ def resident_table(view: Overview, link=None) -> Table:
     return _resident_table("residents", "Residents", view.residents, link)
 
 
-def below_table(view: Overview, link=None) -> Table:
-    lines = sorted(view.below, key=lambda r: (r.rate or 0, r.name.lower()))
+def below_table(view: Overview, link=None, limit: int | None = None) -> Table:
+    """The residents below the threshold, lowest rate first (the first ``limit`` of them)."""
+    lines = sorted(view.below, key=lambda r: (r.rate or 0, r.name.lower()))[:limit]
     table = _resident_table("below", f"Below the {view.threshold} % threshold", lines, link)
     table.empty = "Every resident with required sessions so far is at or above the threshold."
+    return table
+
+
+# --------------------------------------------------------------------------- a page of residents
+
+RESIDENTS_PER_PAGE = 50
+# How the residents page can be ordered ("-" in front of a key reverses it).
+RESIDENT_SORTS: dict[str, tuple[str, Callable[[ResidentLine], tuple]]] = {
+    "name": ("Name", lambda r: (r.name.lower(), r.id)),
+    "rate": ("Rate", lambda r: (r.rate is None, r.rate or 0.0, r.name.lower(), r.id)),
+    "expected": ("Expected", lambda r: (r.expected, r.name.lower(), r.id)),
+    "attended": ("Attended", lambda r: (r.attended, r.name.lower(), r.id)),
+    "excused": ("Excused", lambda r: (r.excused, r.name.lower(), r.id)),
+    "pgy": ("PGY", lambda r: (r.pgy is None, r.pgy or 0, r.name.lower(), r.id)),
+    "firm": ("Firm", lambda r: (r.firm.lower(), r.name.lower(), r.id)),
+}
+
+
+@dataclass(frozen=True)
+class ResidentQuery:
+    """Which residents the residents page shows, in what order, and which page of them."""
+
+    sort: str = "name"
+    descending: bool = False
+    search: str = ""
+    below_only: bool = False
+    page: int = 1
+
+    @classmethod
+    def read(cls, args: Mapping[str, str]) -> ResidentQuery:
+        """From a query string; anything unreadable falls back to the default."""
+        sort = (args.get("sort") or "name").strip()
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+        if sort not in RESIDENT_SORTS:
+            sort, descending = "name", False
+        return cls(
+            sort=sort,
+            descending=descending,
+            search=(args.get("q") or "").strip()[:100],
+            below_only=args.get("below") in ("1", "y", "on"),
+            page=page_number(args.get("page")),
+        )
+
+    @property
+    def sort_arg(self) -> str:
+        return ("-" if self.descending else "") + self.sort
+
+    def to_args(self) -> dict[str, str]:
+        """The query-string form (without the page), defaults left out."""
+        args = {}
+        if self.sort_arg != "name":
+            args["sort"] = self.sort_arg
+        if self.search:
+            args["q"] = self.search
+        if self.below_only:
+            args["below"] = "1"
+        return args
+
+
+@dataclass
+class ResidentPage:
+    """One page of the matching residents, and how many match in all."""
+
+    lines: list[ResidentLine]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.lines else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.lines)
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers to offer: the first, the last, and a few around this one (None for
+        a gap)."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        shown: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if shown and shown[-1] is not None and number > shown[-1] + 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+
+def resident_page(
+    view: Overview, query: ResidentQuery, per_page: int | None = None
+) -> ResidentPage:
+    """The residents of an overview matching ``query`` (name or e-mail containing the
+    search, below the threshold only), sorted, one page of them (past the last page: the
+    last one)."""
+    per_page = per_page or RESIDENTS_PER_PAGE
+    lines = view.below if query.below_only else view.residents
+    if query.search:
+        needle = query.search.casefold()
+        lines = [r for r in lines if needle in r.name.casefold() or needle in r.email.casefold()]
+    ordered = sorted(lines, key=RESIDENT_SORTS[query.sort][1], reverse=query.descending)
+    pages = max(1, -(-len(ordered) // per_page))
+    page = min(query.page, pages)
+    start = (page - 1) * per_page
+    return ResidentPage(ordered[start : start + per_page], len(ordered), page, per_page)
+
+
+def resident_page_table(page: ResidentPage, link=None) -> Table:
+    table = _resident_table("residents", "Residents", page.lines, link)
+    table.empty = "No resident matches."
     return table

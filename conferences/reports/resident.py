@@ -110,7 +110,9 @@ def outlook(resident: User, now: datetime | None = None) -> Outlook:
     today = timeutil.local_date(now)
     year = timeutil.academic_year_of(today)
     start_on, end_on = timeutil.academic_year_bounds(year)
-    evaluation = evaluate(start_on, end_on, resident_ids=[resident.id], now=now)
+    evaluation = evaluate(
+        start_on, end_on, resident_ids=[resident.id], now=now, their_sessions_only=True
+    )
     return outlook_from(evaluation, resident.id, threshold_for(year), today)
 
 
@@ -211,7 +213,13 @@ def resident_report(
     resident: User, filters: Filters, now: datetime | None = None
 ) -> ResidentReport:
     now = now or timeutil.now_utc()
-    evaluation = evaluate(filters.start_on, filters.end_on, resident_ids=[resident.id], now=now)
+    evaluation = evaluate(
+        filters.start_on,
+        filters.end_on,
+        resident_ids=[resident.id],
+        now=now,
+        their_sessions_only=True,
+    )
     expected, attended, excused = evaluation.totals_by_resident().get(resident.id, (0, 0, 0))
     current = timeutil.academic_year_of(timeutil.local_date(now))
     outlook_value = None
@@ -220,7 +228,9 @@ def resident_report(
         if (filters.start_on, filters.end_on) == (year_start, year_end):
             year_eval = evaluation
         else:
-            year_eval = evaluate(year_start, year_end, resident_ids=[resident.id], now=now)
+            year_eval = evaluate(
+                year_start, year_end, resident_ids=[resident.id], now=now, their_sessions_only=True
+            )
         outlook_value = outlook_from(
             year_eval, resident.id, threshold_for(current), timeutil.local_date(now)
         )

@@ -33,11 +33,15 @@ from conferences.reports.filters import (
 )
 from conferences.reports.forms import ReportFilterForm
 from conferences.reports.overview import (
+    RESIDENT_SORTS,
     Overview,
+    ResidentQuery,
     below_table,
     class_table,
     firm_table,
     month_table,
+    resident_page,
+    resident_page_table,
     resident_table,
     series_table,
 )
@@ -114,13 +118,18 @@ def _bars(table: Table, detail_keys=("attended", "expected")) -> list[charts.Bar
     return bars
 
 
-def _overview_tables(view: Overview) -> dict[str, Table]:
+# The overview page lists this many residents below the threshold; the residents page
+# (filtered to them) and the exports have all.
+BELOW_SHOWN = 25
+
+
+def _overview_tables(view: Overview, below_limit: int | None = None) -> dict[str, Table]:
     return {
         "classes": class_table(view),
         "firms": firm_table(view),
         "series": series_table(view),
         "months": month_table(view),
-        "below": below_table(view, _resident_link),
+        "below": below_table(view, _resident_link, limit=below_limit),
     }
 
 
@@ -130,7 +139,7 @@ def overview():
     """Program overview: rates by class, firm, series and month; residents below threshold."""
     filters = _filters()
     view = program_overview(filters)
-    tables = _overview_tables(view)
+    tables = _overview_tables(view, below_limit=BELOW_SHOWN)
     threshold = view.threshold
     chart_svgs = {
         "classes": charts.bar_chart(
@@ -172,8 +181,27 @@ def _table_page(title: str, name: str, table_of: Callable[..., Table], link: Cal
 @bp.get("/reports/residents")
 @permission_required("view_reports")
 def residents():
-    """Every resident's expected, attended and excused counts, and rate."""
-    return _table_page("Residents", "residents", resident_table, _resident_link)
+    """Every resident's expected, attended and excused counts, and rate: a page at a time,
+    searched, sorted and narrowed to those below the threshold on the server (the exports
+    have every resident)."""
+    filters = _filters()
+    query = ResidentQuery.read(request.args)
+    view = program_overview(filters)
+    page = resident_page(view, query)
+    return compressed(
+        render_template(
+            "reports/residents.html",
+            table=resident_page_table(page, _resident_link),
+            page=page,
+            query=query,
+            sorts=RESIDENT_SORTS,
+            filters=filters,
+            form=_filter_form(filters),
+            threshold=view.threshold,
+            below_count=len(view.below),
+            resident_count=len(view.residents),
+        )
+    )
 
 
 @bp.get("/reports/sessions")

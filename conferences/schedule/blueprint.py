@@ -9,11 +9,12 @@ The pages themselves add their routes to ``bp`` from ``calendar_views``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, has_request_context, redirect, request, url_for
 
 from conferences import timeutil
 from conferences.errors import ConfirmationNeeded, DomainError, TimeChoiceNeeded
@@ -30,7 +31,16 @@ bp = Blueprint("schedule", __name__)
 
 @bp.app_template_filter("audience_words")
 def audience_words(audience) -> str:
-    return describe_audience(audience)
+    """``describe_audience``, worked out once per distinct audience in a request (a month
+    of the schedule names the same twenty audiences hundreds of times)."""
+    if not isinstance(audience, dict) or not has_request_context():
+        return describe_audience(audience)
+    said = request.environ.setdefault("conferences.audience_words", {})  # this request only
+    key = json.dumps(audience, sort_keys=True)
+    words = said.get(key)
+    if words is None:
+        words = said[key] = describe_audience(audience)
+    return words
 
 
 @bp.app_template_filter("rule_words")

@@ -96,7 +96,7 @@ def test_requests_feeds_and_refused_sign_ins_are_counted(tmp_path, monkeypatch):
     assert delta("conferences_request_duration_seconds_bucket", le="+Inf", **login) == 1
     feed_route = {"route": "/feeds/<token>.ics", "method": "GET"}
     assert delta("conferences_request_duration_seconds_count", **feed_route) == 3
-    assert delta("conferences_signin_failures_total", reason="refused") == 1
+    assert delta("conferences_signin_failures_total", reason="wrong_credentials") == 1
     for status in ("200", "304", "404"):
         assert delta("conferences_feed_answers_total", feed="personal", status=status) == 1
     assert delta("conferences_cache_events_total", cache="renderings", event="miss") >= 1

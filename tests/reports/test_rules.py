@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 
 import pytest
 
@@ -140,3 +141,18 @@ def test_excused_mark_and_excusals_remove_the_session_from_expected(
     evaluation = evaluate(DAY, date(2026, 10, 7))
     assert evaluation.expected[session.id] == {listed.id, other.id}
     assert evaluation.expected[next_day.id] == {marked.id, ranged.id, other.id}
+
+
+def test_below_threshold_agrees_with_exact_fractions():
+    """The quick float comparison far from the threshold and the exact one near it give
+    the answer exact arithmetic gives, for every rate of up to 300 sessions."""
+    for expected in range(1, 301):
+        for attended in range(expected + 1):
+            value = rules.rate(attended, expected)
+            for threshold in (0, 1, 33, 50, 66.5, 70, 75, 80, 100):
+                exact = Fraction(attended, expected) * 100 < Fraction(threshold)
+                assert rules.below_threshold(value, threshold) == exact, (
+                    attended,
+                    expected,
+                    threshold,
+                )
