@@ -108,7 +108,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _import_models() -> None:
     """Import every domain's models so the metadata (and migrations) see all tables."""
+    from conferences.attendance import hybrid as _hybrid  # noqa: F401
     from conferences.attendance import models as _attendance  # noqa: F401
+    from conferences.attendance import recordings as _recordings  # noqa: F401
     from conferences.audit import models as _audit  # noqa: F401
     from conferences.auth import models as _auth  # noqa: F401
     from conferences.feeds import models as _feeds  # noqa: F401
@@ -131,12 +133,15 @@ def _connect_domains() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from conferences.attendance.excusal_views import bp as excusals_bp
+    from conferences.attendance.hybrid_views import bp as hybrid_bp
+    from conferences.attendance.recording_views import bp as recordings_bp
     from conferences.attendance.views import bp as attendance_bp
     from conferences.auth.views import bp as auth_bp
     from conferences.feeds.views import bp as feeds_bp
     from conferences.home.views import bp as home_bp
     from conferences.notifications.views import bp as notifications_bp
     from conferences.people.views import bp as people_bp
+    from conferences.reports.participation_views import bp as participation_bp
     from conferences.reports.views import bp as reports_bp
     from conferences.rotations.views import bp as rotations_bp
     from conferences.schedule import (  # noqa: F401  (each adds its pages to schedule_bp)
@@ -161,6 +166,9 @@ def _register_blueprints(app: Flask) -> None:
         feeds_bp,
         reports_bp,
         notifications_bp,
+        hybrid_bp,
+        recordings_bp,
+        participation_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -121,6 +121,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "teaching.dismiss_release_request": COORDINATORS,
     # attendance
     "attendance.checkin": RESIDENTS,
+    "attendance.checkin_remote": RESIDENTS,
+    "hybrid.hybrid_settings": ADMINS,
+    "participation.participation": COORDINATORS,
+    "recordings.set_recording": COORDINATORS,
+    "recordings.claim_recording": RESIDENTS,
+    "recordings.claim_queue": COORDINATORS,
+    "recordings.decide_claim": COORDINATORS,
     "attendance.confirm_checkin": RESIDENTS,
     "attendance.checked_in": RESIDENTS,
     "attendance.file_claim": RESIDENTS,
