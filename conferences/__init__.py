@@ -114,6 +114,7 @@ def _import_models() -> None:
     from conferences.audit import models as _audit  # noqa: F401
     from conferences.auth import models as _auth  # noqa: F401
     from conferences.feeds import models as _feeds  # noqa: F401
+    from conferences.materials import models as _materials  # noqa: F401
     from conferences.notifications import models as _notifications  # noqa: F401
     from conferences.people import models as _people  # noqa: F401
     from conferences.program import models as _program  # noqa: F401
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from conferences.auth.views import bp as auth_bp
     from conferences.feeds.views import bp as feeds_bp
     from conferences.home.views import bp as home_bp
+    from conferences.materials.views import bp as materials_bp
     from conferences.notifications.views import bp as notifications_bp
     from conferences.people.views import bp as people_bp
     from conferences.reports.participation_views import bp as participation_bp
@@ -169,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
         hybrid_bp,
         recordings_bp,
         participation_bp,
+        materials_bp,
     ):
         app.register_blueprint(blueprint)
 
