@@ -179,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from conferences import backup, demo
     from conferences.attendance.cli import cli as attendance_cli
+    from conferences.materials.cli import remind_materials_command
     from conferences.people.cli import cli as people_cli
     from conferences.reports.cli import cli as reports_cli
     from conferences.rotations.cli import cli as rotations_cli
@@ -194,3 +195,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(schedule_cli)
     app.cli.add_command(attendance_cli)
     register_teaching_cli(app)
+    app.cli.add_command(remind_materials_command)

@@ -82,6 +82,8 @@ class Defaults:
     # (empty: "materials" under the instance folder).
     MATERIALS_MAX_BYTES = 50 * 1024 * 1024
     MATERIALS_DIR = ""
+    # Presenters of sessions in the next N local days without materials are reminded.
+    MATERIALS_REMINDER_DAYS = 3
 
     # Single sign-on with OpenID Connect (off unless OIDC_ISSUER and OIDC_CLIENT_ID are set).
     OIDC_ISSUER = ""
@@ -98,6 +100,7 @@ ENV_KEYS = (
     "SECRET_KEY",
     "MATERIALS_MAX_BYTES",
     "MATERIALS_DIR",
+    "MATERIALS_REMINDER_DAYS",
     "PROGRAM_TIMEZONE",
     "PROGRAM_NAME",
     "FEED_UID_DOMAIN",
@@ -125,7 +128,13 @@ ENV_KEYS = (
     "FEED_CACHE_MAX_BYTES",
 )
 BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "PASSWORD_LOGIN"}
-INT_KEYS = {"MAIL_PORT", "TRUSTED_PROXIES", "FEED_CACHE_MAX_BYTES", "MATERIALS_MAX_BYTES"}
+INT_KEYS = {
+    "MAIL_PORT",
+    "TRUSTED_PROXIES",
+    "FEED_CACHE_MAX_BYTES",
+    "MATERIALS_MAX_BYTES",
+    "MATERIALS_REMINDER_DAYS",
+}
 FLOAT_KEYS = {"SESSION_IDLE_HOURS"}
 
 

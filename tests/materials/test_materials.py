@@ -150,3 +150,38 @@ def test_session_page_links_to_materials(client, auth, world):
     auth.login(world["other"].email)
     page = client.get(f"/sessions/{world['session'].public_id}")
     assert f"/sessions/{world['session'].public_id}/materials" in page.text
+
+
+def test_upload_reminder_goes_once_and_not_when_materials_are_there(
+    app, clock, world, make_session
+):
+    from conferences.materials.reminders import send_upload_reminders
+    from conferences.notifications.models import OutboxMessage
+
+    # The clock is Wed 4 Nov 2026; the world's session is on 10 Nov (6 days ahead).
+    assert send_upload_reminders() == 0
+    app.config["MATERIALS_REMINDER_DAYS"] = 7
+    try:
+        assert send_upload_reminders() == 1
+        assert send_upload_reminders() == 0  # idempotent
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert message.to_email == world["presenter"].email
+        assert f"/sessions/{world['session'].public_id}/materials" in message.body
+        other = make_session(on=date(2026, 11, 9))
+        db.session.add(
+            TeachingSlot(session_id=other.id, role="lecturer", holder_id=world["presenter"].id)
+        )
+        db.session.add(
+            Material(
+                session_id=other.id,
+                filename="x.pdf",
+                kind="pdf",
+                content_type="application/pdf",
+                size=1,
+                storage_key="1" * 32 + ".pdf",
+            )
+        )
+        db.session.flush()
+        assert send_upload_reminders() == 0  # that one already has materials
+    finally:
+        app.config["MATERIALS_REMINDER_DAYS"] = 3
