@@ -192,6 +192,9 @@ def description(event: EventData, base_url: str, show_video: bool = False) -> st
         lines.append(event.description.strip())
     lines.append("")
     lines.append(f"Session page: {session_url(base_url, event.public_id)}")
+    if show_video:
+        # Feeds for a known person (materials are for signed-in people).
+        lines.append(f"Materials: {session_url(base_url, event.public_id)}/materials")
     return text.feed_text("\n".join(lines))
 
 

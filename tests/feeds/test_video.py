@@ -70,6 +70,8 @@ def test_series_link_is_inherited_and_an_own_link_overrides(
     assert conference.params["FEATURE"] == "VIDEO"
     assert conference.params["LABEL"] == "Join by video"
     assert str(first["DESCRIPTION"]).splitlines()[0] == f"Join by video: {SERIES_LINK}"
+    materials = f"http://conferences.test/sessions/{inherited.public_id}/materials"
+    assert str(first["DESCRIPTION"]).splitlines()[-1] == f"Materials: {materials}"
 
     second = events[_uid(own)]
     assert str(second["CONFERENCE"]) == OWN_LINK
@@ -119,6 +121,7 @@ def test_public_series_feed_and_its_session_files_carry_no_link(
         assert b"teams.example" not in response.data
         (event,) = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
         assert "CONFERENCE" not in event
+        assert "Materials:" not in str(event["DESCRIPTION"])
         assert str(event["LOCATION"]) == "Room 1"
 
 
