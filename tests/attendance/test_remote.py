@@ -212,3 +212,20 @@ def test_admin_sets_the_year_rules_and_it_is_audited(client, auth, make_user):
     bad = client.post("/settings/hybrid", data={"start_year": YEAR, "recording_window_days": 5000})
     assert bad.status_code == 400
     assert hybrid.rules_for(YEAR).recording_window_days == 90
+
+
+def test_roster_shows_who_joined_by_video(
+    client, auth, clock, make_user, make_resident, make_session
+):
+    coordinator = make_user(roles=("coordinator",))
+    session, _in_room, remote, _absent = _program(make_resident, make_session, clock)
+    db.session.commit()
+    auth.login(coordinator.email)
+    page = client.get(f"/sessions/{session.public_id}/roster")
+    assert page.status_code == 200
+    assert page.text.count('data-mode="remote"') == 1
+    assert "by video" in page.text
+    from conferences.attendance.rosters import roster
+
+    modes = {row.resident.id: row.mode for row in roster(session).rows}
+    assert modes[remote.id] == "remote"
