@@ -108,10 +108,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _import_models() -> None:
     """Import every domain's models so the metadata (and migrations) see all tables."""
+    from conferences.attendance import hybrid as _hybrid  # noqa: F401
     from conferences.attendance import models as _attendance  # noqa: F401
+    from conferences.attendance import recordings as _recordings  # noqa: F401
     from conferences.audit import models as _audit  # noqa: F401
     from conferences.auth import models as _auth  # noqa: F401
     from conferences.feeds import models as _feeds  # noqa: F401
+    from conferences.materials import models as _materials  # noqa: F401
     from conferences.notifications import models as _notifications  # noqa: F401
     from conferences.people import models as _people  # noqa: F401
     from conferences.program import models as _program  # noqa: F401
@@ -134,12 +137,16 @@ def _connect_domains(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from conferences.attendance.excusal_views import bp as excusals_bp
+    from conferences.attendance.hybrid_views import bp as hybrid_bp
+    from conferences.attendance.recording_views import bp as recordings_bp
     from conferences.attendance.views import bp as attendance_bp
     from conferences.auth.views import bp as auth_bp
     from conferences.feeds.views import bp as feeds_bp
     from conferences.home.views import bp as home_bp
+    from conferences.materials.views import bp as materials_bp
     from conferences.notifications.views import bp as notifications_bp
     from conferences.people.views import bp as people_bp
+    from conferences.reports.participation_views import bp as participation_bp
     from conferences.reports.views import bp as reports_bp
     from conferences.rotations.views import bp as rotations_bp
     from conferences.schedule import (  # noqa: F401  (each adds its pages to schedule_bp)
@@ -168,6 +175,10 @@ def _register_blueprints(app: Flask) -> None:
         feeds_bp,
         reports_bp,
         notifications_bp,
+        hybrid_bp,
+        recordings_bp,
+        participation_bp,
+        materials_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -175,6 +186,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from conferences import backup, demo
     from conferences.attendance.cli import cli as attendance_cli
+    from conferences.materials.cli import remind_materials_command
     from conferences.people.cli import cli as people_cli
     from conferences.reports.cli import cli as reports_cli
     from conferences.rotations.cli import cli as rotations_cli
@@ -190,3 +202,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(schedule_cli)
     app.cli.add_command(attendance_cli)
     register_teaching_cli(app)
+    app.cli.add_command(remind_materials_command)

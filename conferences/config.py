@@ -77,6 +77,13 @@ class Defaults:
     SESSION_IDLE_HOURS = 12.0
     # Uploads (CSV imports) are far smaller; a larger request is refused with 413 unread.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Session materials (slides, handouts): the largest file a presenter may upload (signed-in
+    # uploads of materials may exceed MAX_CONTENT_LENGTH up to this), and where files are kept
+    # (empty: "materials" under the instance folder).
+    MATERIALS_MAX_BYTES = 50 * 1024 * 1024
+    MATERIALS_DIR = ""
+    # Presenters of sessions in the next N local days without materials are reminded.
+    MATERIALS_REMINDER_DAYS = 3
 
     # Single sign-on with OpenID Connect (off unless OIDC_ISSUER and OIDC_CLIENT_ID are set).
     OIDC_ISSUER = ""
@@ -91,6 +98,9 @@ class Defaults:
 
 ENV_KEYS = (
     "SECRET_KEY",
+    "MATERIALS_MAX_BYTES",
+    "MATERIALS_DIR",
+    "MATERIALS_REMINDER_DAYS",
     "PROGRAM_TIMEZONE",
     "PROGRAM_NAME",
     "FEED_UID_DOMAIN",
@@ -118,7 +128,13 @@ ENV_KEYS = (
     "FEED_CACHE_MAX_BYTES",
 )
 BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "PASSWORD_LOGIN"}
-INT_KEYS = {"MAIL_PORT", "TRUSTED_PROXIES", "FEED_CACHE_MAX_BYTES"}
+INT_KEYS = {
+    "MAIL_PORT",
+    "TRUSTED_PROXIES",
+    "FEED_CACHE_MAX_BYTES",
+    "MATERIALS_MAX_BYTES",
+    "MATERIALS_REMINDER_DAYS",
+}
 FLOAT_KEYS = {"SESSION_IDLE_HOURS"}
 
 

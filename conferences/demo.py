@@ -49,6 +49,7 @@ def loaders():
     # `flask demo-data`), and the loaders bring Faker (about 0.4 s) that only loading needs.
     from conferences.attendance import demo as attendance_demo
     from conferences.attendance import excusal_demo
+    from conferences.materials import demo as materials_demo
     from conferences.people import demo as people_demo
     from conferences.rotations import demo as rotations_demo
     from conferences.schedule import demo as schedule_demo
@@ -61,6 +62,7 @@ def loaders():
         teaching_demo,
         attendance_demo,
         excusal_demo,
+        materials_demo,
     ]
 
 

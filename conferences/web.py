@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
         """PostgreSQL cannot store or even compare text with NUL; no form needs one."""
+        _apply_request_limit(app)
         sources = [request.args] if request.query_string else []
         if request.method not in SAFE_METHODS:
             sources.append(request.form)
@@ -66,6 +67,18 @@ def init_app(app: Flask) -> None:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _apply_request_limit(app: Flask) -> None:
+    """A view that takes larger bodies than ``MAX_CONTENT_LENGTH`` (file uploads) says so
+    with a ``request_limit`` attribute: a function giving the limit in bytes for this
+    request, or None for the app-wide one. Set before anything reads the body."""
+    view = app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "request_limit", None)
+    if limit is not None and request.method not in SAFE_METHODS:
+        value = limit()
+        if value is not None:
+            request.max_content_length = value
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
@@ -141,7 +154,7 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error):
-        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0
         return page(
             413,
             "Too large",

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("schedule",),
     ("attendance",),
     ("teaching",),
+    ("materials",),
     ("reports", "feeds"),
     ("home",),
     ("app",),

@@ -33,6 +33,7 @@ from conferences.attendance.marks import (
 from conferences.attendance.models import (
     Attendance,
     Mark,
+    Mode,
     Source,
 )
 from conferences.errors import Conflict, DomainError, NotAllowed
@@ -71,6 +72,12 @@ class CheckinResult:
     # mark stands and the check-in waits for the coordinator (``request_mark``).
     request_mark: str | None = None
     requested_at: datetime | None = None
+    # ``Mode``: in the room, or remote (checked in by video with the same code).
+    mode: str = Mode.ROOM.value
+
+    @property
+    def is_remote(self) -> bool:
+        return self.mode == Mode.REMOTE.value
 
     @property
     def is_late(self) -> bool:
@@ -176,8 +183,10 @@ def record_checkin(
     at: datetime | None = None,
     settings=None,
     existing=_UNREAD,
+    remote: bool = False,
 ) -> CheckinResult:
-    """Check ``resident`` in to ``session`` now (the code was already validated).
+    """Check ``resident`` in to ``session`` now (the code was already validated);
+    ``remote``: they joined by video (recorded as ``Mode.REMOTE``).
 
     Idempotent: a second check-in changes nothing and reports the first one. A
     coordinator's absent/excused mark stands: the check-in is kept on it as a request the
@@ -231,6 +240,7 @@ def record_checkin(
         "checked_in_at": at,
         "device_id": device_id,
         "flagged": others_on_device,
+        "mode": (Mode.REMOTE if remote else Mode.ROOM).value,
         "updated_at": at,
         "updated_by_id": resident.id,
     }
@@ -269,7 +279,15 @@ def record_checkin(
             .where(Attendance.session_id == session.id, Attendance.device_id == device_id)
             .values(flagged=True)
         )
-    return CheckinResult(session, mark, at, created=True, visitor=visitor, flagged=others_on_device)
+    return CheckinResult(
+        session,
+        mark,
+        at,
+        created=True,
+        visitor=visitor,
+        flagged=others_on_device,
+        mode=values["mode"],
+    )
 
 
 def check_in(
@@ -295,14 +313,20 @@ def check_in(
 
 
 def check_in_with_code(
-    resident: User, typed_code: str, *, device_id: str = "", at: datetime | None = None
+    resident: User,
+    typed_code: str,
+    *,
+    device_id: str = "",
+    at: datetime | None = None,
+    remote: bool = False,
 ) -> CheckinResult:
-    """Check in with a typed code: find the session it opens, then record."""
+    """Check in with a typed code: find the session it opens, then record (``remote``:
+    joined by video, with the code the presenter shares on screen)."""
     at = at or timeutil.now_utc()
     if not resident.is_resident:
         raise NotAllowed("Only residents check in.")
     session = find_session_for_code(typed_code, at)
-    return record_checkin(session, resident, device_id=device_id, at=at)
+    return record_checkin(session, resident, device_id=device_id, at=at, remote=remote)
 
 
 def _already(session: Session, row, visitor: bool) -> CheckinResult:
@@ -315,6 +339,7 @@ def _already(session: Session, row, visitor: bool) -> CheckinResult:
         source=row.source,
         request_mark=getattr(row, "request_mark", None),
         requested_at=getattr(row, "requested_at", None),
+        mode=getattr(row, "mode", None) or Mode.ROOM.value,
     )
 
 

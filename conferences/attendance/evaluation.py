@@ -19,11 +19,13 @@ from datetime import date, datetime
 from sqlalchemy import Text, and_, cast, exists, or_, select, true
 
 from conferences import timeutil
+from conferences.attendance import hybrid
 from conferences.attendance.models import (
     Attendance,
     Excusal,
     ExcusalSession,
     Mark,
+    Mode,
     RequestStatus,
 )
 from conferences.attendance.rules import (
@@ -33,6 +35,7 @@ from conferences.attendance.rules import (
     Status,
     attended_marks,
     backdated_clause,
+    counts_as_attended,
     decide,
     excusal_label,
     is_counted_session,
@@ -104,6 +107,17 @@ class Evaluation:
     marked_attended: dict[int, set[int]] = field(default_factory=dict)
     # Residents were chosen by a filter (a firm, a class, a list): only they are reported on.
     filtered: bool = False
+    # How residents took part when not in the room (``Mode``), per session.
+    modes: dict[int, dict[int, str]] = field(default_factory=dict)
+    # The ways of taking part that count as attended, per academic year (``hybrid``).
+    year_modes: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def modes_attended(self, session: SessionFacts) -> frozenset[str]:
+        year = timeutil.academic_year_of(session.on)
+        found = self.year_modes.get(year)
+        if found is None:
+            found = self.year_modes[year] = hybrid.modes_by_year([year])[year]
+        return found
 
     def attended(self, session_id: int) -> frozenset[int]:
         """Expected residents who attended (visitors and the excused never count)."""
@@ -136,6 +150,8 @@ class Evaluation:
             mark=self.marks.get(session.id, {}).get(resident_id),
             held=session.held,
             marks_attended=self.marks_attended,
+            modes_attended=self.modes_attended(session),
+            mode=self.modes.get(session.id, {}).get(resident_id),
         )
 
     def totals_by_resident(self) -> dict[int, tuple[int, int, int]]:
@@ -301,24 +317,34 @@ def evaluate(
     ).scalar_subquery()
 
     # Marks at the sessions of the range (those of the chosen residents when only their
-    # sessions are evaluated: whether anyone has a mark came with each session).
-    mark_query = select(Attendance.session_id, Attendance.resident_id, Attendance.mark).where(
-        Attendance.session_id.in_(session_ids_in_range)
-    )
+    # sessions are evaluated: whether anyone has a mark came with each session; an absent
+    # mark also records attendance).
+    mark_query = select(
+        Attendance.session_id, Attendance.resident_id, Attendance.mark, Attendance.mode
+    ).where(Attendance.session_id.in_(session_ids_in_range))
     if their_sessions_only:
         mark_query = mark_query.where(Attendance.resident_id.in_(list(residents)))
     mark_rows = db.session.execute(mark_query)
+    evaluation.year_modes = hybrid.modes_by_year(timeutil.academic_year_of(s.on) for s in sessions)
+    session_modes = {s.id: evaluation.modes_attended(s) for s in sessions}
     marks: dict[int, dict[int, str]] = defaultdict(dict)
+    modes: dict[int, dict[int, str]] = defaultdict(dict)
     marked_attended: dict[int, set[int]] = defaultdict(set)
     marked_excused: dict[int, set[int]] = defaultdict(set)
     excused_mark = Mark.EXCUSED.value
-    for session_id, rid, mark in mark_rows:
+    room = Mode.ROOM.value
+    for session_id, rid, mark, mode in mark_rows:
         marks[session_id][rid] = mark
-        if mark in marks_attended:
+        if mode != room:
+            modes[session_id][rid] = mode
+        # (Sessions left out by a series filter are in the range's rows too: never asked about.)
+        allowed = session_modes.get(session_id, frozenset())
+        if counts_as_attended(mark, mode, marks_attended, allowed):
             marked_attended[session_id].add(rid)
         elif mark == excused_mark:
             marked_excused[session_id].add(rid)
     evaluation.marks = marks
+    evaluation.modes = modes
     evaluation.marked_attended = marked_attended
 
     if not residents:

@@ -88,6 +88,7 @@ def mark_row(session_id: int, resident_id: int):
             Attendance.source,
             Attendance.request_mark,
             Attendance.requested_at,
+            Attendance.mode,
         ).where(Attendance.session_id == session_id, Attendance.resident_id == resident_id)
     ).first()
 

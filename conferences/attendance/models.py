@@ -30,6 +30,16 @@ class Source(enum.StrEnum):
     CLAIM = "claim"
 
 
+class Mode(enum.StrEnum):
+    """How a resident took part: in the room, by video, or by watching the recording.
+    Whether remote and recording count as attended is the program's choice per academic
+    year (``attendance.hybrid``)."""
+
+    ROOM = "room"
+    REMOTE = "remote"
+    RECORDING = "recording"
+
+
 class Attendance(db.Model):
     __tablename__ = "attendance"
     __table_args__ = (
@@ -47,6 +57,9 @@ class Attendance(db.Model):
     # Random id from a long-lived cookie: one device checking in several people is flagged.
     device_id: Mapped[str] = mapped_column(String(64), default="")
     flagged: Mapped[bool] = mapped_column(default=False)
+    # ``Mode``: in the room (any roster mark), by video (a remote check-in), or by watching
+    # the recording (an accepted recording claim).
+    mode: Mapped[str] = mapped_column(String(10), default=Mode.ROOM.value, server_default="room")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     # A check-in that came after a coordinator's absent/excused mark: the mark stands, and

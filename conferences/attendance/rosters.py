@@ -54,6 +54,11 @@ class RosterRow:
         return self.attendance.mark if self.attendance else None
 
     @property
+    def mode(self) -> str:
+        """How they took part (room, remote, recording); the rule decides what counts."""
+        return (self.attendance.mode if self.attendance else "") or "room"
+
+    @property
     def request(self) -> str:
         """ "checked in at 09:14 after being marked absent", when a check-in waits."""
         row = self.attendance

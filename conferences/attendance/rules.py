@@ -5,8 +5,10 @@
 - *visitor*: not in the session's audience (shown, never counted);
 - *not counted*: an optional or cancelled session, or a back-dated one (created after it
   ended) for which no attendance has been recorded yet (no mark, no check-in);
-- *attended*: marked present, or late when the program counts late as attended. An
-  attended session **always** counts as attended and expected, excused or not;
+- *attended*: marked present, or late when the program counts late as attended, in the
+  room, or by video or by watching the recording when the program counts those in the
+  session's academic year (``hybrid.modes_attended``). An attended session **always**
+  counts as attended and expected, excused or not;
 - *excused*: not attended, and excused by an approved excusal that covers the session's
   local date (or lists the session), an excusing rotation block on that date, or an
   "excused" mark. An excusal only removes from "expected" the sessions not attended, so
@@ -38,6 +40,7 @@ from fractions import Fraction
 from sqlalchemy import ColumnElement, and_, exists, not_, select
 
 from conferences import timeutil
+from conferences.attendance import hybrid
 from conferences.attendance.models import (
     EXCUSAL_REASON_LABELS,
     Attendance,
@@ -45,6 +48,7 @@ from conferences.attendance.models import (
     ExcusalReason,
     ExcusalSession,
     Mark,
+    Mode,
     RequestStatus,
 )
 from conferences.extensions import db
@@ -109,6 +113,20 @@ def attended_marks(late_counts: bool | None = None) -> frozenset[str]:
     if late_counts is None:
         late_counts = get_settings().late_counts_as_attended
     return frozenset({Mark.PRESENT.value, Mark.LATE.value} if late_counts else {Mark.PRESENT.value})
+
+
+ROOM = Mode.ROOM.value
+
+
+def counts_as_attended(
+    mark: str | None,
+    mode: str | None,
+    marks_attended: frozenset[str],
+    modes_attended: frozenset[str],
+) -> bool:
+    """Does a mark, taken part in this way, count as attended? (``decide`` and the bulk
+    evaluation both ask this.)"""
+    return mark in marks_attended and (mode or ROOM) in modes_attended
 
 
 def is_counted_session(required: bool, status: str) -> bool:
@@ -240,6 +258,20 @@ def marks_for(session: Session) -> dict[int, str]:
     return dict(rows.all())
 
 
+def modes_for(session: Session) -> dict[int, str]:
+    """Residents who took part other than in the room, and how."""
+    rows = db.session.execute(
+        select(Attendance.resident_id, Attendance.mode).where(
+            Attendance.session_id == session.id, Attendance.mode != ROOM
+        )
+    )
+    return dict(rows.all())
+
+
+def session_modes_attended(session: Session) -> frozenset[str]:
+    return hybrid.modes_attended(timeutil.local_date(session.starts_at))
+
+
 def is_held(session_starts_at: datetime, now: datetime | None = None) -> bool:
     """A session counts toward the rate once it has started."""
     return session_starts_at <= (now or timeutil.now_utc())
@@ -264,6 +296,8 @@ def decide(
     mark: str | None,
     held: bool,
     marks_attended: frozenset[str],
+    modes_attended: frozenset[str],
+    mode: str | None = None,
 ) -> Status:
     """The one rule: a resident's status at a session, from the facts.
 
@@ -271,13 +305,15 @@ def decide(
     date; ``recorded``: someone has a mark at the session (a roster mark or a check-in);
     ``backdated``: the session was created after it ended; ``excuse``: why the resident
     would be excused (an approved excusal, an excusing rotation, an "excused" mark), if
-    anything; ``mark``: the resident's mark; ``held``: the session has started.
+    anything; ``mark``: the resident's mark; ``held``: the session has started;
+    ``mode``: how they took part (``Mode``: room, remote, recording); ``marks_attended``
+    and ``modes_attended``: the marks and ways that count as attended (``counts_as_attended``).
     """
     if not member:
         return Status.VISITOR
     if not counted or (backdated and not recorded):
         return Status.NOT_COUNTED
-    if mark in marks_attended:
+    if counts_as_attended(mark, mode, marks_attended, modes_attended):
         return Status.ATTENDED
     if excuse is not None:
         return Status.EXCUSED
@@ -293,6 +329,8 @@ def session_statuses(session: Session, now: datetime | None = None) -> list[Resi
     backdated = is_backdated(session.created_at, session.ends_at)
     held = is_held(session.starts_at, now)
     attended = attended_marks()
+    modes = modes_for(session)
+    modes_attended = session_modes_attended(session)
     result = []
     for resident_id in sorted(members | set(marks)):
         member = resident_id in members
@@ -306,6 +344,8 @@ def session_statuses(session: Session, now: datetime | None = None) -> list[Resi
             mark=marks.get(resident_id),
             held=held,
             marks_attended=attended,
+            modes_attended=modes_attended,
+            mode=modes.get(resident_id),
         )
         result.append(
             ResidentAtSession(
@@ -336,6 +376,8 @@ def resident_status(
         mark=mark,
         held=is_held(session.starts_at, now),
         marks_attended=attended_marks(),
+        modes_attended=session_modes_attended(session),
+        mode=modes_for(session).get(resident.id),
     )
     return ResidentAtSession(
         resident.id, status, mark, excuse if status == Status.EXCUSED else None, member

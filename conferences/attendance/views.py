@@ -112,6 +112,7 @@ def _outcome(result: checkins.CheckinResult) -> tuple[str, str, str]:
     elif result.created:
         when = timeutil.format_local(result.checked_in_at, "%H:%M")
         text = f"You are checked in to {result.session.title} at {when}"
+        text += " by video" if result.is_remote else ""
         text += " (late)" if result.is_late else ""
         text += " as a visitor." if result.visitor else "."
         category = "success"
@@ -167,16 +168,28 @@ TOO_MANY_CODES = "Too many wrong codes in a short time. Wait a minute and try ag
 @permission_required("check_in")
 def checkin():
     """Type the code from the screen; it finds the session open for check-in now."""
+    return _typed_checkin(remote=False)
+
+
+@bp.route("/checkin/remote", methods=["GET", "POST"])
+@permission_required("check_in")
+def checkin_remote():
+    """Joining by video: the same rotating code, shared on screen, recorded as remote."""
+    return _typed_checkin(remote=True)
+
+
+def _typed_checkin(*, remote: bool):
     form = CheckinForm()
+    page = "attendance/checkin.html"
     _device_id()
     status = 200
     if form.validate_on_submit():
         if not throttle.tries_left(CODE_TRIES, current_user.id):
             form.code.errors.append(TOO_MANY_CODES)
-            return render_template("attendance/checkin.html", form=form), 429
+            return render_template(page, form=form, remote=remote), 429
         try:
             result = checkins.check_in_with_code(
-                current_user, form.code.data, device_id=_device_id()
+                current_user, form.code.data, device_id=_device_id(), remote=remote
             )
         except DomainError as error:
             db.session.rollback()
@@ -187,7 +200,7 @@ def checkin():
             return _commit_and_confirm(result)
     elif form.is_submitted():
         status = 400
-    return render_template("attendance/checkin.html", form=form), status
+    return render_template(page, form=form, remote=remote), status
 
 
 @bp.route("/sessions/<public_id>/checkin", methods=["GET", "POST"])

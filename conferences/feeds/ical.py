@@ -116,6 +116,9 @@ class EventOptions(NamedTuple):
     uid_domain: str
     base_url: str
     alarm_minutes: int | None = None
+    # Meeting links go only into feeds for a known person (personal feeds, a signed-in
+    # or token holder's session file), never into public ones.
+    show_video: bool = False
 
 
 class CalendarHeader(NamedTuple):
@@ -144,7 +147,24 @@ def summary(event: EventData) -> str:
 
 
 def location(event: EventData) -> str:
-    return text.one_line(" · ".join(part for part in (event.room, event.video_url) if part))
+    """The room alone: a URL in LOCATION confuses the map lookups of calendar clients
+    (the meeting link is CONFERENCE and the first line of DESCRIPTION)."""
+    return text.one_line(event.room)
+
+
+VIDEO_LABEL = "Join by video"
+
+
+def video_line(url: str) -> str:
+    return f"{VIDEO_LABEL}: {url}"
+
+
+def conference(event: EventData) -> vUri:
+    """The RFC 7986 CONFERENCE property of a session's meeting link."""
+    return vUri(
+        text.one_line(event.video_url),
+        params={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": VIDEO_LABEL},
+    )
 
 
 def category(name: str) -> str:
@@ -159,8 +179,12 @@ def categories(event: EventData) -> list[vCategory]:
     return [vCategory([category(name)]) for name in names]
 
 
-def description(event: EventData, base_url: str) -> str:
+def description(event: EventData, base_url: str, show_video: bool = False) -> str:
     lines: list[str] = []
+    if show_video and event.video_url:
+        # First, for clients that ignore CONFERENCE.
+        lines.append(video_line(text.one_line(event.video_url)))
+        lines.append("")
     if event.cancelled:
         reason = event.cancel_reason.strip()
         lines.append(f"CANCELLED: {reason}" if reason else "CANCELLED")
@@ -177,11 +201,11 @@ def description(event: EventData, base_url: str) -> str:
     if event.description.strip():
         lines.append("")
         lines.append(event.description.strip())
-    if event.video_url:
-        lines.append("")
-        lines.append(f"Video: {event.video_url}")
     lines.append("")
     lines.append(f"Session page: {session_url(base_url, event.public_id)}")
+    if show_video:
+        # Feeds for a known person (materials are for signed-in people).
+        lines.append(f"Materials: {session_url(base_url, event.public_id)}/materials")
     return text.feed_text("\n".join(lines))
 
 
@@ -214,7 +238,7 @@ def event_properties(event: EventData, options: EventOptions) -> dict[str, objec
         "SEQUENCE": vInt(event.revision),
         "STATUS": vText("CANCELLED" if event.cancelled else "CONFIRMED"),
         "SUMMARY": vText(summary(event)),
-        "DESCRIPTION": vText(description(event, options.base_url)),
+        "DESCRIPTION": vText(description(event, options.base_url, options.show_video)),
         "URL": vUri(page),
         "CATEGORIES": categories(event),
     }
@@ -223,6 +247,8 @@ def event_properties(event: EventData, options: EventOptions) -> dict[str, objec
     where = location(event)
     if where:
         properties["LOCATION"] = vText(where)
+    if options.show_video and event.video_url:
+        properties["CONFERENCE"] = conference(event)
     return properties
 
 

@@ -41,13 +41,17 @@ from conferences.schedule.models import Session
 FETCH_STAMP_EVERY = timedelta(hours=1)
 
 
-def event_options(alarm_minutes: int | None = None) -> ical.EventOptions:
+def event_options(
+    alarm_minutes: int | None = None, *, show_video: bool = False
+) -> ical.EventOptions:
+    """``show_video``: the feed is for a known person (meeting links are never public)."""
     config = current_app.config
     return ical.EventOptions(
         zone=timeutil.program_zone(),
         uid_domain=config["FEED_UID_DOMAIN"],
         base_url=config["BASE_URL"],
         alarm_minutes=alarm_minutes,
+        show_video=show_video,
     )
 
 
@@ -127,7 +131,8 @@ def personal_feed(token: str) -> FeedResult | None:
         chosen = select_for_user(user, events, followed_series_ids(user.id))
         header = calendar_header(personal_calendar_name(), "Your conference sessions")
         blocks = feed_blocks(user, first, last) if sub.include_blocks else ()
-        rendered = render(header, chosen, event_options(sub.alarm_minutes), first, last, blocks)
+        options = event_options(sub.alarm_minutes, show_video=True)
+        rendered = render(header, chosen, options, first, last, blocks)
         caches().personal.put(token_hash, (state, weakref.ref(rendered)))
 
     now = timeutil.now_utc()
@@ -214,12 +219,14 @@ def series_feed(slug: str) -> FeedResult | None:
     return _public_result(f"series:{series.id}", rendered)
 
 
-def session_feed(public_id: str) -> FeedResult | None:
-    """A one-event calendar for "Add to calendar"."""
+def session_feed(public_id: str, *, show_video: bool = False) -> FeedResult | None:
+    """A one-event calendar for "Add to calendar"; ``show_video`` only for a known person."""
     session = schedule_queries.get_session_by_public_id(public_id)
     if session is None:
         return None
     day = timeutil.local_date(session.starts_at)
     (event,) = load_events(day, day, Session.id == session.id)
-    rendered = render(calendar_header(session.title), [event], event_options(), day, day)
-    return _public_result(f"session:{session.id}", rendered)
+    options = event_options(show_video=show_video)
+    rendered = render(calendar_header(session.title), [event], options, day, day)
+    identity = f"session:{session.id}" + (":video" if show_video else "")
+    return _public_result(identity, rendered)

@@ -126,7 +126,8 @@ def session_ics(public_id: str):
         if not signed_in and not (token and subscriptions.token_is_active(token)):
             return _not_found()
     _drop_cookie_session()
-    result = serving.session_feed(public_id)
+    # A public series' file is cached publicly: it never carries the meeting link.
+    result = serving.session_feed(public_id, show_video=not public)
     return feed_response(
         "session", result, PUBLIC_CACHE if public else PRIVATE_CACHE, filename="session.ics"
     )

@@ -21,7 +21,13 @@ from conferences.feeds.caches import caches
 from conferences.people.models import User
 from conferences.program.services import get_settings
 from conferences.schedule.audience import Audience, facts_for
-from conferences.schedule.models import KIND_LABELS, Session, SessionStatus, SessionTopic
+from conferences.schedule.models import (
+    KIND_LABELS,
+    Series,
+    Session,
+    SessionStatus,
+    SessionTopic,
+)
 from conferences.teaching.models import SLOT_ROLE_LABELS, TeachingSlot
 
 
@@ -111,6 +117,16 @@ def snapshot(row, slots, topics, zone: tzinfo | None = None) -> ical.EventData:
 
 CANCELLED = SessionStatus.CANCELLED.value
 
+# The session's meeting link, else its series' one (``schedule.video.effective_video_url``).
+EFFECTIVE_VIDEO_URL = func.coalesce(
+    func.nullif(func.trim(Session.video_url), ""),
+    select(func.trim(Series.video_url))
+    .where(Series.id == Session.series_id)
+    .correlate(Session)
+    .scalar_subquery(),
+    "",
+).label("video_url")
+
 
 SESSION_COLUMNS = (
     Session.id,
@@ -122,7 +138,7 @@ SESSION_COLUMNS = (
     Session.starts_at,
     Session.ends_at,
     Session.room,
-    Session.video_url,
+    EFFECTIVE_VIDEO_URL,
     Session.audience,
     Session.required,
     Session.status,
@@ -174,7 +190,8 @@ def _in_window(first: date, last: date) -> tuple:
 
 def _stamps(first: date, last: date) -> dict[int, tuple]:
     """Per session in the window, what changes whenever its VEVENT may change: its
-    revision and update time, and its slots' count and latest update (one query)."""
+    revision and update time, its slots' count and latest update, and its meeting link
+    (which may come from its series) (one query)."""
     rows = db.session.execute(
         select(
             Session.id,
@@ -183,10 +200,18 @@ def _stamps(first: date, last: date) -> dict[int, tuple]:
             type_coerce(Session.updated_at, String),
             func.count(TeachingSlot.id),
             type_coerce(func.max(TeachingSlot.updated_at), String),
+            # A series' link shows in its sessions without stamping them.
+            EFFECTIVE_VIDEO_URL,
         )
         .outerjoin(TeachingSlot, TeachingSlot.session_id == Session.id)
         .where(*_in_window(first, last))
-        .group_by(Session.id, Session.revision, Session.updated_at)
+        .group_by(
+            Session.id,
+            Session.revision,
+            Session.updated_at,
+            Session.video_url,
+            Session.series_id,
+        )
     )
     return {row[0]: tuple(row[1:]) for row in rows}
 

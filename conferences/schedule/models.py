@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from conferences import timeutil
 from conferences.dbtypes import UTCDateTime
 from conferences.extensions import db
+from conferences.schedule.video import effective_video_url
 
 
 class Kind(enum.StrEnum):
@@ -228,6 +229,11 @@ class Session(db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def effective_video_url(self) -> str:
+        """The meeting link: the session's own, else its series' (``schedule.video``)."""
+        return effective_video_url(self.video_url, self.series.video_url if self.series else "")
 
     @property
     def is_cancelled(self) -> bool:

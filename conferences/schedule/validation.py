@@ -15,6 +15,7 @@ from conferences.schedule.bookkeeping import SERIES_FIELDS
 from conferences.schedule.models import TOPICS, Kind, Series
 from conferences.schedule.queries import series_by_slug
 from conferences.schedule.recurrence import Rule
+from conferences.schedule.video import problems as video_problems
 from conferences.timeutil import OUT_OF_RANGE, in_range
 
 
@@ -36,6 +37,7 @@ def common_problems(values: dict) -> list[tuple[str, str]]:
     if start is not None and end is not None and end <= start:
         problems.append(("end_time", "The end time must be after the start time."))
     problems += _clean_topics(values)
+    problems += video_problems(values)
     return problems
 
 

@@ -174,3 +174,53 @@ def test_ical_js_reads_rotation_blocks_as_free_all_day_events(
     assert block["end"] == [2026, 11, 30]
     assert block["transp"] == "TRANSPARENT"
     assert block["sequence"] == 0
+
+
+# The meeting link: RFC 7986 CONFERENCE with its parameters, DESCRIPTION's first line, and
+# the room alone in LOCATION.
+
+LINK = "https://zoom.example.com/j/987654321?pwd=xyz"
+
+READ_CONFERENCE = """async (text) => {
+  const ICAL = (await import('/ical.min.js')).default;
+  const calendar = new ICAL.Component(ICAL.parse(text));
+  return calendar.getAllSubcomponents('vevent').map((event) => {
+    const conference = event.getFirstProperty('conference');
+    return {
+      summary: event.getFirstPropertyValue('summary'),
+      location: event.getFirstPropertyValue('location'),
+      description: event.getFirstPropertyValue('description'),
+      conference: conference ? conference.getFirstValue() : null,
+      type: conference ? conference.type : null,
+      feature: conference ? conference.getParameter('feature') : null,
+      label: conference ? conference.getParameter('label') : null,
+    };
+  });
+}"""
+
+
+def test_ical_js_reads_the_conference_link(
+    app, clock, monkeypatch, make_resident, make_series, make_session, icaljs_page
+):
+    monkeypatch.setitem(app.config, "FEED_COUNTER_TTL_SECONDS", 0)
+    with app.app_context():
+        caches().clear()
+        resident = make_resident(pgy=1)
+        series = make_series(video_url=LINK)
+        make_session(on=date(2026, 11, 10), series_id=series.id, title="Hybrid", room="Aud A")
+        make_session(on=date(2026, 11, 11), title="In person", room="Room 2")
+        token = feed_token(resident)
+        db.session.commit()
+    response = app.test_client().get(f"/feeds/{token}.ics")
+    assert response.status_code == 200
+    seen = {e["summary"]: e for e in icaljs_page.evaluate(READ_CONFERENCE, response.data.decode())}
+    hybrid = seen["Lecture: Hybrid"]
+    assert hybrid["conference"] == LINK
+    assert hybrid["type"] == "uri"
+    assert hybrid["feature"] == "VIDEO"
+    assert hybrid["label"] == "Join by video"
+    assert hybrid["location"] == "Aud A"
+    assert hybrid["description"].split("\n")[0] == f"Join by video: {LINK}"
+    plain = seen["Lecture: In person"]
+    assert plain["conference"] is None
+    assert plain["location"] == "Room 2"

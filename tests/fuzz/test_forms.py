@@ -23,6 +23,7 @@ from wtforms.fields.core import UnboundField
 from conferences import create_app
 from conferences.attendance import claims, excusals, marks
 from conferences.extensions import db
+from conferences.materials.services import upload as upload_material
 from conferences.rotations import services as rotations
 from conferences.schedule import importer
 from conferences.schedule.holidays import add_holiday
@@ -102,6 +103,7 @@ def objects(program, make_session):
         ends_on=date(2026, 11, 11),
         confirm=True,
     ).excusal
+    material = upload_material(upcoming, coordinator, "slides.pdf", b"%PDF-1.7\n%%EOF\n")
     db.session.commit()
     values = {
         "public_id": program.session.public_id,
@@ -118,6 +120,7 @@ def objects(program, make_session):
         "slot_id": slot.id,
         "claim_id": claim.id,
         "excusal_id": excusal.id,
+        "material_id": material.id,
         "day": "2026-11-11",
     }
     return Objects(program, values, {"teaching.give_feedback": {"public_id": past.public_id}})

@@ -78,8 +78,16 @@ def per_session(start_on: date, end_on: date, now: datetime, *, rosters: bool = 
             by_status[entry.status].add(entry.resident_id)
             recount.statuses[(session.id, entry.resident_id)] = entry.status
         expected = by_status[ATTENDED] | by_status[MISSED] | by_status[UPCOMING]
+        # An attended mark, taken part in a way the session's year counts (room, remote, ...).
+        modes = rules.modes_for(session)
+        modes_attended = rules.session_modes_attended(session)
         visitors = {
-            e.resident_id for e in entries if e.status == VISITOR and e.mark in marks_attended
+            e.resident_id
+            for e in entries
+            if e.status == VISITOR
+            and rules.counts_as_attended(
+                e.mark, modes.get(e.resident_id), marks_attended, modes_attended
+            )
         }
         recount.sessions[session.id] = (
             len(expected) if held else 0,
@@ -109,8 +117,17 @@ def check_roster(session: Session, now: datetime, entries, visitors: set[int]) -
     # counts is exactly the attended residents and the visitors.
     marked = {e.resident_id for e in entries if e.mark in rules.attended_marks()}
     assert marks.live_count(session) == len(marked), session.title
+    # Of those, the ones whose way of taking part counts (remote may not, in some years).
+    modes, modes_attended = rules.modes_for(session), rules.session_modes_attended(session)
+    counted = {
+        e.resident_id
+        for e in entries
+        if rules.counts_as_attended(
+            e.mark, modes.get(e.resident_id), rules.attended_marks(), modes_attended
+        )
+    }
     if not by_status[NOT_COUNTED]:
-        assert marked == by_status[ATTENDED] | visitors, session.title
+        assert counted == by_status[ATTENDED] | visitors, session.title
     # The roster is built from the same statuses.
     roster = rosters.roster(session, now)
     assert roster.expected_count == len(expected), session.title

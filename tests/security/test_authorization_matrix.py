@@ -18,6 +18,8 @@ from conferences.attendance.models import AttendanceClaim, Excusal
 from conferences.audit.models import AuditEvent
 from conferences.extensions import db
 from conferences.feeds.subscriptions import feed_token
+from conferences.materials.models import Material
+from conferences.materials.storage import storage
 from conferences.program.services import get_settings
 from conferences.rotations.models import RotationAssignment, RotationType
 from conferences.schedule.models import Holiday, ScheduleImport, SeriesRemovedDate
@@ -129,6 +131,17 @@ ACCESS: dict[str, frozenset[str]] = {
     "teaching.dismiss_release_request": COORDINATORS,
     # attendance
     "attendance.checkin": RESIDENTS,
+    "attendance.checkin_remote": RESIDENTS,
+    "hybrid.hybrid_settings": ADMINS,
+    "participation.participation": COORDINATORS,
+    "recordings.set_recording": COORDINATORS,
+    # materials: any signed-in person reads; uploading (POST) is the presenter's or a
+    # coordinator's (tests/materials covers the presenter)
+    "materials.session_materials": SIGNED_IN,
+    "materials.download": SIGNED_IN,
+    "recordings.claim_recording": RESIDENTS,
+    "recordings.claim_queue": COORDINATORS,
+    "recordings.decide_claim": COORDINATORS,
     "attendance.confirm_checkin": RESIDENTS,
     "attendance.checked_in": RESIDENTS,
     "attendance.file_claim": RESIDENTS,
@@ -240,6 +253,16 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
     db.session.add(removal)
     db.session.flush()
     db.session.add(SeriesRemovedDate(series_id=series.id, day=date(2026, 11, 11)))
+    material = Material(
+        session_id=session.id,
+        filename="slides.pdf",
+        kind="pdf",
+        content_type="application/pdf",
+        size=9,
+        storage_key="0" * 32 + ".pdf",
+    )
+    storage().save(material.storage_key, b"%PDF-1.7\n")
+    db.session.add(material)
     token = feed_token(owner)
     get_settings()  # created on first use; make it exist before the refused requests
     db.session.commit()
@@ -251,6 +274,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
         "series_id": series.id,
         "slot_id": held.id,
         "claim_id": claim.id,
+        "material_id": material.id,
         "excusal_id": excusal.id,
         "holiday_id": holiday.id,
         "import_id": batch.id,

@@ -1,0 +1,159 @@
+"""Pages for recordings: a coordinator adds the link, a resident claims "I watched the
+recording", coordinators decide claims; the session page's panel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from conferences import timeutil
+from conferences.attendance import marks, recordings
+from conferences.errors import DomainError
+from conferences.extensions import db
+from conferences.formutil import PageForm
+from conferences.people.policy import can, permission_required
+
+bp = Blueprint("recordings", __name__)
+
+
+class RecordingForm(PageForm):
+    url = StringField(
+        "Recording link",
+        validators=[DataRequired(message="Paste the link to the recording."), Length(max=500)],
+        render_kw={"placeholder": "https://", "inputmode": "url"},
+    )
+
+
+class RecordingClaimForm(PageForm):
+    attestation = TextAreaField(
+        "I watched the recording",
+        validators=[
+            DataRequired(message="Say briefly what you watched (an attestation is required)."),
+            Length(max=recordings.MAX_ATTESTATION),
+        ],
+        render_kw={
+            "rows": 2,
+            "placeholder": "e.g. I watched the whole talk on sepsis bundles on 12 Nov.",
+        },
+    )
+
+
+class DecideRecordingClaimForm(PageForm):
+    decision = HiddenField(validators=[DataRequired()])
+    comment = StringField("Comment", validators=[Optional(), Length(max=500)])
+
+
+def _session(public_id: str):
+    session = marks.get_session(public_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {"recording_panel": panel_context}
+
+
+def panel_context(session) -> dict:
+    """What ``attendance/_recording_panel.html`` shows to the signed-in person."""
+    context: dict = {"session": session, "recording": None}
+    if not current_user.is_authenticated:
+        return context
+    context["recording"] = recordings.recording_of(session)
+    context["can_manage"] = can("manage_attendance")
+    context["ended"] = timeutil.now_utc() >= session.ends_at
+    if context["can_manage"]:
+        context["recording_form"] = RecordingForm(
+            formdata=None, url=context["recording"].url if context["recording"] else ""
+        )
+    if current_user.is_resident and context["recording"] is not None:
+        context["claim"] = recordings.claim_of(session, current_user)
+        context["problem"] = recordings.claim_problem(session, current_user)
+        context["claim_form"] = RecordingClaimForm(formdata=None)
+        context["deadline"] = recordings.claim_deadline(session)
+    return context
+
+
+@bp.post("/sessions/<public_id>/recording")
+@permission_required("manage_attendance")
+def set_recording(public_id: str):
+    """Add or replace the link to a past session's recording."""
+    session = _session(public_id)
+    form = RecordingForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.url.errors) or "Paste the link to the recording.", "danger")
+        return redirect(url_for("schedule.view_session", public_id=public_id), 303)
+    try:
+        recordings.set_recording(session, form.url.data, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Recording link saved.", "success")
+    return redirect(url_for("schedule.view_session", public_id=public_id), 303)
+
+
+@bp.post("/sessions/<public_id>/recording/claim")
+@permission_required("check_in")
+def claim_recording(public_id: str):
+    """ "I watched the recording", with a short attestation."""
+    session = _session(public_id)
+    form = RecordingClaimForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.attestation.errors) or "Write a short attestation.", "danger")
+        return redirect(url_for("schedule.view_session", public_id=public_id), 303)
+    try:
+        claim = recordings.file_claim(session, current_user, form.attestation.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        accepted = claim.status == "approved"
+        db.session.commit()
+        flash(
+            "Recording credit recorded."
+            if accepted
+            else "Your recording claim was sent to the program coordinators.",
+            "success",
+        )
+    return redirect(url_for("schedule.view_session", public_id=public_id), 303)
+
+
+@bp.get("/attendance/recording-claims")
+@permission_required("manage_attendance")
+def claim_queue():
+    """Pending "I watched the recording" claims, oldest first."""
+    return render_template(
+        "attendance/recording_claim_queue.html",
+        claims=recordings.pending_claims(),
+        form=DecideRecordingClaimForm(),
+    )
+
+
+@bp.post("/attendance/recording-claims/<int:claim_id>")
+@permission_required("manage_attendance")
+def decide_claim(claim_id: int):
+    """Approve or deny (with a comment) one recording claim."""
+    claim = db.get_or_404(recordings.RecordingClaim, claim_id)
+    form = DecideRecordingClaimForm()
+    if not form.validate_on_submit() or form.decision.data not in ("approve", "deny"):
+        abort(400)
+    try:
+        recordings.decide_claim(
+            claim,
+            approve=form.decision.data == "approve",
+            actor=current_user,
+            comment=form.comment.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        verdict = "approved" if form.decision.data == "approve" else "denied"
+        flash(f"Recording claim by {claim.resident.name} {verdict}.", "success")
+    return redirect(url_for("recordings.claim_queue"), 303)

@@ -1,0 +1,286 @@
+"""Recordings and asynchronous credit.
+
+A coordinator adds a recording link to a session that has ended. A resident who was
+expected there and did not attend may claim "I watched the recording" with a short
+attestation, within the academic year's window (``hybrid``: 180 days by default). The
+year's rules say whether a coordinator approves each claim and whether a watched
+recording counts as attended: an accepted claim records the resident's mark as present,
+taken by recording (``Mode.RECORDING``); ``rules.decide`` counts it only when the year
+does. Every claim and decision is in the audit trail and the attendance trail.
+
+Services never commit; the caller does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+
+from conferences import timeutil
+from conferences.attendance import hybrid, rules
+from conferences.attendance.marks import ATTENDED_MARKS, OWN_ATTENDANCE, mark_row, record_change
+from conferences.attendance.models import Attendance, Mark, Mode, RequestStatus, Source
+from conferences.audit.services import record
+from conferences.dbtypes import UTCDateTime
+from conferences.errors import Conflict, DomainError, NotAllowed
+from conferences.extensions import db
+from conferences.notifications.services import send
+from conferences.people.models import User
+from conferences.schedule.models import Session
+from conferences.schedule.video import video_url_problem
+
+MAX_ATTESTATION = 500
+
+
+class SessionRecording(db.Model):
+    """The recording of a session (a link to the video platform)."""
+
+    __tablename__ = "session_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
+    )
+    url: Mapped[str] = mapped_column(String(500))
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+
+
+class RecordingClaim(db.Model):
+    """ "I watched the recording", with an attestation; approved, denied or accepted."""
+
+    __tablename__ = "recording_claims"
+    __table_args__ = (
+        UniqueConstraint("session_id", "resident_id", name="uq_recording_claims_session_resident"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    attestation: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=RequestStatus.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+
+    session: Mapped[Session] = relationship()
+    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+# --------------------------------------------------------------------------- recordings
+
+
+def recording_of(session: Session) -> SessionRecording | None:
+    return db.session.scalar(
+        select(SessionRecording).where(SessionRecording.session_id == session.id)
+    )
+
+
+def set_recording(
+    session: Session, url: str, actor: User, at: datetime | None = None
+) -> SessionRecording:
+    """Add or replace the recording link of a session that has ended (https only)."""
+    at = at or timeutil.now_utc()
+    url = (url or "").strip()
+    if not url:
+        raise DomainError("Paste the link to the recording.", field="url")
+    problem = video_url_problem(url)
+    if problem:
+        raise DomainError(problem.replace("meeting link", "recording link"), field="url")
+    if session.is_cancelled:
+        raise Conflict("This session was cancelled: it has no recording.")
+    if at < session.ends_at:
+        raise Conflict("A recording can be added once the session has ended.")
+    found = recording_of(session)
+    before = {"url": found.url} if found else None
+    if found is None:
+        found = SessionRecording(session_id=session.id, url=url, added_by_id=actor.id, added_at=at)
+        db.session.add(found)
+    else:
+        found.url, found.added_by_id, found.added_at = url, actor.id, at
+    db.session.flush()
+    record(actor, "recording.set", found, before=before, after={"url": url})
+    return found
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def claim_deadline(session: Session) -> datetime:
+    days = hybrid.rules_on(timeutil.local_date(session.starts_at)).recording_window_days
+    return session.ends_at + timedelta(days=days)
+
+
+def claim_of(session: Session, resident: User) -> RecordingClaim | None:
+    return db.session.scalar(
+        select(RecordingClaim).where(
+            RecordingClaim.session_id == session.id, RecordingClaim.resident_id == resident.id
+        )
+    )
+
+
+def claim_problem(session: Session, resident: User, at: datetime | None = None) -> str | None:
+    """Why ``resident`` cannot claim the recording of ``session`` now (None: they can)."""
+    at = at or timeutil.now_utc()
+    if not resident.is_resident:
+        return "Only residents claim credit for a recording."
+    if session.is_cancelled:
+        return "This session was cancelled."
+    if recording_of(session) is None:
+        return "This session has no recording yet."
+    if at < session.ends_at:
+        return "You can claim the recording once the session has ended."
+    if at > claim_deadline(session):
+        days = hybrid.rules_on(timeutil.local_date(session.starts_at)).recording_window_days
+        return f"Recordings can be claimed up to {days} days after the session; this one is closed."
+    existing = claim_of(session, resident)
+    if existing is not None:
+        if existing.status == RequestStatus.PENDING.value:
+            return "Your recording claim for this session is waiting for a coordinator."
+        if existing.status == RequestStatus.DENIED.value:
+            return "Your recording claim for this session was denied."
+        return "You already claimed the recording of this session."
+    row = mark_row(session.id, resident.id)
+    if row is not None and row.mark in ATTENDED_MARKS:
+        return "You are already marked as attending this session."
+    status = rules.resident_status(session, resident, at).status
+    if status != rules.Status.MISSED:
+        return "Recording credit is for required sessions you were expected at and missed."
+    return None
+
+
+def file_claim(
+    session: Session, resident: User, attestation: str, at: datetime | None = None
+) -> RecordingClaim:
+    """File "I watched the recording"; accepted at once when the year needs no approval."""
+    at = at or timeutil.now_utc()
+    attestation = " ".join((attestation or "").split())
+    if not attestation:
+        raise DomainError(
+            "Say briefly what you watched (an attestation is required).", field="attestation"
+        )
+    if len(attestation) > MAX_ATTESTATION:
+        raise DomainError(f"Keep it under {MAX_ATTESTATION} characters.", field="attestation")
+    problem = claim_problem(session, resident, at)
+    if problem:
+        raise Conflict(problem)
+    claim = RecordingClaim(
+        session_id=session.id, resident_id=resident.id, attestation=attestation, created_at=at
+    )
+    db.session.add(claim)
+    db.session.flush()
+    record(resident, "recording_claim.filed", claim, after={"attestation": attestation})
+    if not hybrid.rules_on(timeutil.local_date(session.starts_at)).recording_needs_approval:
+        claim.status = RequestStatus.APPROVED.value
+        claim.decided_at = at
+        claim.decision_comment = "Accepted without approval (the program's rule for the year)."
+        _credit(
+            session,
+            resident.id,
+            actor_id=resident.id,
+            reason=f"Watched the recording: {attestation}",
+            at=at,
+        )
+        record(resident, "recording_claim.accepted", claim, after={"status": claim.status})
+    db.session.flush()
+    return claim
+
+
+def _credit(
+    session: Session, resident_id: int, *, actor_id: int, reason: str, at: datetime
+) -> None:
+    """Record the resident as present by recording (one attendance row, one trail row)."""
+    row = db.session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.resident_id == resident_id
+        )
+    )
+    old = row.mark if row is not None else None
+    if row is None:
+        row = Attendance(session_id=session.id, resident_id=resident_id, device_id="")
+        db.session.add(row)
+    row.mark = Mark.PRESENT.value
+    row.mode = Mode.RECORDING.value
+    row.source = Source.CLAIM.value
+    row.updated_at = at
+    row.updated_by_id = actor_id
+    row.request_mark = None
+    row.requested_at = None
+    record_change(
+        session.id,
+        resident_id,
+        actor_id=actor_id,
+        at=at,
+        old=old,
+        new=Mark.PRESENT.value,
+        source=Source.CLAIM.value,
+        reason=reason[:500],
+    )
+
+
+def pending_claims() -> list[RecordingClaim]:
+    return list(
+        db.session.scalars(
+            select(RecordingClaim)
+            .options(joinedload(RecordingClaim.session), joinedload(RecordingClaim.resident))
+            .where(RecordingClaim.status == RequestStatus.PENDING.value)
+            .order_by(RecordingClaim.created_at)
+        )
+    )
+
+
+def decide_claim(
+    claim: RecordingClaim,
+    *,
+    approve: bool,
+    actor: User,
+    comment: str = "",
+    at: datetime | None = None,
+) -> RecordingClaim:
+    """Approve (the resident is recorded present by recording) or deny (comment required)."""
+    at = at or timeutil.now_utc()
+    comment = (comment or "").strip()
+    if claim.resident_id == actor.id:
+        raise NotAllowed(OWN_ATTENDANCE)
+    if claim.status != RequestStatus.PENDING.value:
+        raise Conflict("This claim was already decided.")
+    if not approve and not comment:
+        raise DomainError("Say why the claim is denied.", field="comment")
+    if len(comment) > 500:
+        raise DomainError("Keep the comment under 500 characters.", field="comment")
+    claim.status = (RequestStatus.APPROVED if approve else RequestStatus.DENIED).value
+    claim.decided_by_id = actor.id
+    claim.decided_at = at
+    claim.decision_comment = comment
+    session = claim.session
+    if approve:
+        reason = f"Recording claim approved: {claim.attestation}"
+        _credit(session, claim.resident_id, actor_id=actor.id, reason=reason, at=at)
+    verdict = "approved" if approve else "denied"
+    record(
+        actor,
+        f"recording_claim.{verdict}",
+        claim,
+        after={"status": claim.status, "comment": comment},
+    )
+    day = timeutil.format_local(session.starts_at, "%a %d %b %Y")
+    body = (
+        f"Your claim to have watched the recording of {session.title} on {day} "
+        f"was {verdict} by {actor.name}."
+    )
+    if comment:
+        body += f"\n\nComment: {comment}"
+    send(
+        claim.resident,
+        f"Recording claim {verdict}: {session.title}",
+        body,
+        dedupe_key=f"recording-claim-{claim.id}-{verdict}",
+    )
+    db.session.flush()
+    return claim

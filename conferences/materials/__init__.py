@@ -1,0 +1,1 @@
+"""Session materials: slides and handouts uploaded by the presenter or a coordinator."""

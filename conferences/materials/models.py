@@ -1,0 +1,36 @@
+"""A file attached to a session (its bytes are in the storage, under ``storage_key``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conferences import timeutil
+from conferences.dbtypes import UTCDateTime
+from conferences.extensions import db
+from conferences.people.models import User
+from conferences.schedule.models import Session
+
+
+class Material(db.Model):
+    __tablename__ = "materials"
+    __table_args__ = (Index("ix_materials_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    # The name shown and offered on download (cleaned; the stored name is ``storage_key``).
+    filename: Mapped[str] = mapped_column(String(200))
+    # What the content is (found from the bytes, never from the name): pdf, pptx, docx, png...
+    kind: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+
+    session: Mapped[Session] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
