@@ -107,6 +107,7 @@ def _import_models() -> None:
     from conferences.audit import models as _audit  # noqa: F401
     from conferences.auth import models as _auth  # noqa: F401
     from conferences.feeds import models as _feeds  # noqa: F401
+    from conferences.home import models as _home  # noqa: F401
     from conferences.notifications import models as _notifications  # noqa: F401
     from conferences.people import models as _people  # noqa: F401
     from conferences.program import models as _program  # noqa: F401
