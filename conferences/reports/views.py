@@ -18,6 +18,7 @@ from conferences import timeutil
 from conferences.attendance import rules
 from conferences.attendance.compression import compressed
 from conferences.auth.policy import authorize, permission_required
+from conferences.errors import NotAllowed
 from conferences.extensions import db
 from conferences.people.models import User
 from conferences.reports import charts, exports, services
@@ -25,6 +26,11 @@ from conferences.reports.forms import ReportFilterForm
 from conferences.schedule.models import Session
 
 bp = Blueprint("reports", __name__)
+
+NOT_A_RESIDENT = (
+    "My attendance shows a resident's own attendance, and your account is not a resident's. "
+    "Coordinators find every resident's attendance under Reports."
+)
 
 OVERVIEW_TABLES = ("classes", "firms", "series", "months", "below")
 TABLES = (*OVERVIEW_TABLES, "residents", "sessions", "coverage")
@@ -276,7 +282,7 @@ def resident_detail(user_id: int):
 def my_attendance():
     """The signed-in resident's own rate, sessions and excusals this academic year."""
     if not current_user.is_resident:
-        abort(403)
+        raise NotAllowed(NOT_A_RESIDENT)
     authorize("view_attendance_of", current_user)
     return _render_resident(current_user, own=True)
 
@@ -306,7 +312,7 @@ def export_resident(user_id: int, name: str, fmt: str):
 def export_my_attendance(name: str, fmt: str):
     """The signed-in resident's detail or excusals as CSV or Excel."""
     if not current_user.is_resident:
-        abort(403)
+        raise NotAllowed(NOT_A_RESIDENT)
     return _resident_export(current_user, name, fmt)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from conferences import timeutil
 from conferences.auth.policy import permission_required
 from conferences.dbutil import parse_id
-from conferences.errors import DomainError, ImportErrors, TimeChoiceNeeded
+from conferences.errors import DomainError, ImportErrors, NotAllowed, TimeChoiceNeeded
 from conferences.extensions import db
 from conferences.formutil import choices, show_error
 from conferences.program.services import claim_form_key, settle_form_key
@@ -238,7 +238,10 @@ def calendar():
 def my_schedule():
     """A resident's own sessions: only those whose audience includes them."""
     if not current_user.is_resident:
-        abort(403)
+        raise NotAllowed(
+            "My schedule lists the sessions a resident is expected at, and your account is "
+            "not a resident's. The whole program is under Schedule."
+        )
     today = timeutil.local_today()
     first = _date_arg("start", today) or today
     days = request.args.get("days", LIST_DAYS, type=int) or LIST_DAYS
