@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from conferences.attendance.excusal_views import bp as excusals_bp
     from conferences.attendance.views import bp as attendance_bp
     from conferences.auth.views import bp as auth_bp
+    from conferences.feeds.public_program import bp as public_bp
     from conferences.feeds.views import bp as feeds_bp
     from conferences.home.views import bp as home_bp
     from conferences.notifications.views import bp as notifications_bp
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         attendance_bp,
         excusals_bp,
         feeds_bp,
+        public_bp,
         reports_bp,
         notifications_bp,
     ):

@@ -138,6 +138,7 @@ class SettingsForm(PageForm):
     reminder_days_before = IntegerField(
         "Remind teachers (days before)", validators=[InputRequired()]
     )
+    public_program = BooleanField("Publish the public series at /program, without sign-in")
     submit = SubmitField("Save settings")
 
     FIELDS = (
@@ -149,6 +150,7 @@ class SettingsForm(PageForm):
         "checkin_closes_minutes",
         "claim_window_days",
         "reminder_days_before",
+        "public_program",
     )
 
     def values(self) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conferences.dbtypes import UTCDateTime
@@ -26,6 +26,8 @@ class ProgramSettings(db.Model):
     checkin_grace_minutes: Mapped[int] = mapped_column(default=10)
     claim_window_days: Mapped[int] = mapped_column(default=7)
     reminder_days_before: Mapped[int] = mapped_column(default=2)
+    # /program shows the public series to anyone, signed in or not, only when this is on.
+    public_program: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class YearThreshold(db.Model):

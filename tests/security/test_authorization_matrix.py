@@ -164,6 +164,7 @@ ACCESS: dict[str, frozenset[str]] = {
     # feeds: the private feed is reached by its unguessable token, not by signing in
     "feeds.personal_feed": EVERYONE,
     "feeds.series_feed": EVERYONE,
+    "public.program": EVERYONE,  # when the program publishes it (on in this world)
     "feeds.session_ics": EVERYONE,
     "feeds.my_calendar": SIGNED_IN,
     "feeds.set_alarm": SIGNED_IN,
@@ -217,7 +218,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
     db.session.flush()
     db.session.add(SeriesRemovedDate(series_id=series.id, day=date(2026, 11, 11)))
     token = feed_services.feed_token(owner)
-    get_settings()  # created on first use; make it exist before the refused requests
+    get_settings().public_program = True  # created on first use, before the refused requests
     db.session.commit()
     values = {
         "public_id": session.public_id,
