@@ -92,6 +92,11 @@ def public_program(now: datetime | None = None) -> list[PublicSeries]:
     return list(listed.values())
 
 
+@bp.app_context_processor
+def _published_helper() -> dict:
+    return {"public_program_published": is_published}
+
+
 @bp.get("/program")
 def program():
     """The public series and their upcoming sessions, with feeds to subscribe to."""

@@ -81,3 +81,11 @@ def test_settings_page_turns_the_public_program_on(client, auth, make_user):
     }
     assert client.post("/admin/settings", data=form).status_code in (302, 303)
     assert get_settings().public_program is True
+
+
+def test_the_sign_in_page_links_the_public_program_only_when_it_is_published(client, app_ctx):
+    get_settings()
+    db.session.commit()
+    assert "/program" not in client.get("/login").text
+    _publish()
+    assert 'href="/program"' in client.get("/login").text
