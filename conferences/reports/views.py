@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -250,10 +252,40 @@ def _session_page(public_id: str | None, own: bool) -> str | None:
     return None
 
 
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _month_arg(name: str) -> str | None:
+    value = request.args.get(name, "")
+    return value if _MONTH.match(value) else None
+
+
+def _month_link(month: str, key: str) -> str:
+    """This page's address with ``key`` (``open`` or ``month``) set to ``month``."""
+    args = {k: v for k, v in request.args.items() if k not in ("open", "month")}
+    args[key] = month
+    return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+
+
 def _render_resident(resident: User, *, own: bool):
+    """The page shows the rows of the open months only; a closed month's rows are sent
+    when it is opened (``?month=``, htmx) or with its link (``?open=``, no scripts)."""
     filters = _filters()
     report = services.resident_report(resident, filters)
     report.table.links = [_session_page(public_id, own) for public_id in report.table.links]
+    months = services.group_by_month(report.table, timeutil.local_today())
+    wanted = _month_arg("month")
+    if wanted is not None:
+        group = next((g for g in months if g.month == wanted), None)
+        if group is None:
+            abort(404)
+        return compressed(
+            render_template("reports/_month_rows.html", group=group, month_link=_month_link)
+        )
+    opened = _month_arg("open")
+    for group in months:
+        if group.month == opened:
+            group.open = True
     return compressed(
         render_template(
             "reports/resident.html",
@@ -261,7 +293,8 @@ def _render_resident(resident: User, *, own: bool):
             resident=resident,
             filters=filters,
             own=own,
-            months=services.group_by_month(report.table, timeutil.local_today()),
+            months=months,
+            month_link=_month_link,
             excusal_table=services.excusal_table(report),
             form=_filter_form(filters),
         )
