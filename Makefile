@@ -9,6 +9,9 @@ PYTEST_ARGS ?=
 # The OpenID provider the tests run (npm package oidc-provider, pinned by its lock file).
 OIDC_DIR := tests/oidc
 OIDC_STAMP := $(OIDC_DIR)/node_modules/.package-lock.json
+# The accessibility engine the browser tests run over every crawled page (npm axe-core, locked).
+AXE_DIR := tests/axe
+AXE_STAMP := $(AXE_DIR)/node_modules/.package-lock.json
 
 .PHONY: help venv run test test-deploy lint bench system-deps test-provider clean distclean
 
@@ -27,10 +30,13 @@ $(STAMP): pyproject.toml | $(PY)
 system-deps: ## Install Chromium, PostgreSQL, wrk, Node.js/npm, nginx, Redis and openssl if missing
 	scripts/ensure-system-deps.sh
 
-test-provider: system-deps $(OIDC_STAMP) ## Install the tests' OpenID provider (npm ci)
+test-provider: system-deps $(OIDC_STAMP) $(AXE_STAMP) ## Install the tests' OpenID provider and axe-core (npm ci)
 
 $(OIDC_STAMP): $(OIDC_DIR)/package-lock.json
 	cd $(OIDC_DIR) && npm ci --no-audit --no-fund
+
+$(AXE_STAMP): $(AXE_DIR)/package-lock.json
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund
 
 run: venv ## Migrate, load demo data if empty, serve on 127.0.0.1:$PORT (default 5000)
 	$(VENV)/bin/flask --app wsgi db upgrade
@@ -55,7 +61,7 @@ bench: venv system-deps ## Run the benchmarks
 clean: ## Remove caches and build artefacts (keeps .venv)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info
-	rm -rf $(OIDC_DIR)/node_modules
+	rm -rf $(OIDC_DIR)/node_modules $(AXE_DIR)/node_modules
 
 distclean: clean ## Also remove .venv
 	rm -rf $(VENV)

@@ -114,6 +114,7 @@ def _import_models() -> None:
     from conferences.audit import models as _audit  # noqa: F401
     from conferences.auth import models as _auth  # noqa: F401
     from conferences.feeds import models as _feeds  # noqa: F401
+    from conferences.home import models as _home  # noqa: F401
     from conferences.materials import models as _materials  # noqa: F401
     from conferences.notifications import models as _notifications  # noqa: F401
     from conferences.people import models as _people  # noqa: F401
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from conferences.attendance.recording_views import bp as recordings_bp
     from conferences.attendance.views import bp as attendance_bp
     from conferences.auth.views import bp as auth_bp
+    from conferences.feeds.public_program import bp as public_bp
     from conferences.feeds.views import bp as feeds_bp
     from conferences.home.views import bp as home_bp
     from conferences.materials.views import bp as materials_bp
@@ -173,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
         attendance_bp,
         excusals_bp,
         feeds_bp,
+        public_bp,
         reports_bp,
         notifications_bp,
         hybrid_bp,

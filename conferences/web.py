@@ -142,7 +142,12 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(_error):
-        return page(403, "Not allowed", "Your account does not have access to this page.")
+        return page(
+            403,
+            "Not open to your account",
+            "This page needs a role your account does not have. If you need it, ask a "
+            "program administrator; otherwise go back to your home page.",
+        )
 
     @app.errorhandler(404)
     def not_found(_error):
@@ -186,7 +191,9 @@ def _register_error_pages(app: Flask) -> None:
     def domain_error(error: DomainError):
         db.session.rollback()
         refused = isinstance(error, NotAllowed)
-        if refused or wants_json() or request.method == "GET" or not current_user.is_authenticated:
+        if refused:
+            return page(error.status_code, "Not open to your account", error.message)
+        if wants_json() or request.method == "GET" or not current_user.is_authenticated:
             return page(error.status_code, "That did not work", error.message)
         flash(error.message, "danger")
         return redirect(request.referrer or "/"), 303

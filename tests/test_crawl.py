@@ -64,9 +64,12 @@ def same_site(href: str, page: str, site_hosts: set[str]) -> str | None:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
-def crawl(client, site_hosts: set[str]) -> tuple[list[tuple[str, int, str]], int]:
+def crawl(
+    client, site_hosts: set[str], pages: list[str] | None = None
+) -> tuple[list[tuple[str, int, str]], int]:
     """Visit from "/"; return the broken (address, status, page showing it), and how many
-    addresses were fetched."""
+    addresses were fetched. ``pages`` (if given) collects every address that answered an
+    HTML page (the accessibility test opens them in a browser)."""
     queue: deque[tuple[str, str]] = deque([("/", "(start)")])
     queued = {"/"}
     per_shape: Counter[str] = Counter()
@@ -83,6 +86,8 @@ def crawl(client, site_hosts: set[str]) -> tuple[list[tuple[str, int, str]], int
         if answer.status_code in (301, 302, 303, 307, 308):
             targets.append(answer.headers["Location"])
         elif answer.mimetype == "text/html":
+            if pages is not None:
+                pages.append(url)
             parser = _Links()
             parser.feed(answer.get_data(as_text=True))
             targets = parser.found

@@ -159,6 +159,9 @@ def mark_of(session: Session, resident: User) -> Attendance | None:
 # Nobody records or approves their own attendance, not even a chief resident who is also a
 # coordinator (as nobody decides their own excusal).
 OWN_ATTENDANCE = "You cannot record or approve your own attendance; another coordinator must."
+OVERRIDE_NEEDS_REASON = (
+    "This changes a resident's own check-in: say why in Reason (it is kept in the history)."
+)
 
 
 def set_marks(
@@ -203,6 +206,10 @@ def set_marks(
             )
         )
     }
+    if not reason and any(
+        row.source == Source.CHECKIN.value and row.mark != mark for row in existing.values()
+    ):
+        raise DomainError(OVERRIDE_NEEDS_REASON, field="reason")
     changed = 0
     for resident_id in ids:
         row = existing.get(resident_id)

@@ -298,13 +298,9 @@ def file_claim(public_id: str):
 
 
 def _display_context(session) -> dict:
+    """What the projector shows. Outside the window (and on a cancelled session) there is
+    no code at all: a code seen before check-in opens must not be on the screen."""
     now = timeutil.now_utc()
-    code = codes.current_code(session.checkin_secret, now)
-    # Phones scan this, so it names the public address, not the one the projector used.
-    confirm_url = public_url(
-        url_for("attendance.confirm_checkin", public_id=session.public_id, c=code)
-    )
-    qr = segno.make(confirm_url, error="m")
     win = marks.window(session)
     if session.is_cancelled:
         state = "cancelled"
@@ -316,12 +312,20 @@ def _display_context(session) -> dict:
         state = "late"
     else:
         state = "open"
+    code = qr_svg = None
+    if state in ("open", "late"):
+        code = codes.current_code(session.checkin_secret, now)
+        # Phones scan this, so it names the public address, not the one the projector used.
+        confirm_url = public_url(
+            url_for("attendance.confirm_checkin", public_id=session.public_id, c=code)
+        )
+        qr_svg = segno.make(confirm_url, error="m").svg_inline(
+            scale=1, border=2, omitsize=True, svgclass="checkin-qr", title="Check-in QR code"
+        )
     return {
         "session": session,
         "code": code,
-        "qr_svg": qr.svg_inline(
-            scale=1, border=2, omitsize=True, svgclass="checkin-qr", title="Check-in QR code"
-        ),
+        "qr_svg": qr_svg,
         "count": marks.live_count(session),
         "seconds_left": codes.seconds_to_next_code(now),
         "window": win,

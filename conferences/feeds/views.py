@@ -164,7 +164,10 @@ def my_calendar():
         renew=sub is not None and token is None,
         create_form=ResetTokenForm(),
         webcal=webcal_url(url) if url else None,
-        qr_svg=segno.make(url, error="m").svg_data_uri(scale=4, border=2) if url else None,
+        # A phone's camera opens webcal:// in its calendar app (http:// would download a file).
+        qr_svg=segno.make(webcal_url(url), error="m").svg_data_uri(scale=4, border=2)
+        if url
+        else None,
         alarm_form=AlarmForm(alarm=str(alarm or "")),
         alarm_label=ALARM_LABELS[str(alarm or "")],
         blocks_form=BlocksForm(include_blocks=sub is not None and sub.include_blocks),

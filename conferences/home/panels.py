@@ -27,13 +27,21 @@ def sections_for(user) -> list[Section]:
 
 
 def resident_context(user) -> dict:
-    """This year's rate against the threshold, what it takes to reach it, the current block."""
+    """Where to be today and this week (with what changed since the last visit and an
+    open check-in), this year's rate against the threshold, the current block.
+
+    Records the visit (a flush); the view commits."""
     from conferences import timeutil
     from conferences.attendance.excusals import excusals_of
+    from conferences.home import agenda
     from conferences.reports.resident import outlook
     from conferences.rotations.services import current_block
 
+    visit = agenda.load_visit(user)
+    plan = agenda.agenda_for(user, visit)
+    agenda.record_visit(user, visit, plan)
     return {
+        "agenda": plan,
         "outlook": outlook(user),
         "block": current_block(user, timeutil.local_today()),
         "pending_excusals": sum(1 for e in excusals_of(user) if e.status == "pending"),

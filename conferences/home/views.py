@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
+from conferences.extensions import db
 from conferences.home import panels
 
 bp = Blueprint("home", __name__)
@@ -14,4 +16,10 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     """The signed-in person's home, with a section per role they hold."""
-    return render_template("home/index.html", sections=panels.sections_for(current_user))
+    page = render_template("home/index.html", sections=panels.sections_for(current_user))
+    # Committed after rendering, so the page reads loaded rows instead of reloading them.
+    try:
+        db.session.commit()  # the visit a resident's home records
+    except IntegrityError:
+        db.session.rollback()  # another tab recorded the first visit at the same moment
+    return page

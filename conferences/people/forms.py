@@ -158,6 +158,7 @@ class SettingsForm(PageForm):
             ]
         ),
     )
+    public_program = BooleanField("Publish the public series at /program, without sign-in")
     submit = SubmitField("Save settings")
 
     FIELDS = (
@@ -171,6 +172,7 @@ class SettingsForm(PageForm):
         "reminder_days_before",
         "change_alert_hours",
         "alumni_feed",
+        "public_program",
     )
 
     def values(self) -> dict:

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort
+from flask import Flask
 from flask_login import current_user
 
+from conferences.errors import NotAllowed
 from conferences.extensions import login_manager
 from conferences.people.models import Role
 
@@ -86,6 +87,44 @@ RULES: dict[str, Rule] = {
 }
 
 
+_ASK_ADMIN = " If you need it, ask a program administrator to give your account that role."
+_ASK_COORDINATOR = "This is for the program's coordinators." + _ASK_ADMIN
+
+# Why each action is refused, and what to do instead: the error page says this, not "403".
+REFUSALS: dict[str, str] = {
+    "manage_users": "Accounts and roles are managed by program administrators." + _ASK_ADMIN,
+    "manage_settings": "Program settings are changed by program administrators." + _ASK_ADMIN,
+    "view_outbox": "The outbox is for program administrators." + _ASK_ADMIN,
+    "view_schedule": "You need to be signed in to see the schedule.",
+    "manage_schedule": "Changing the schedule is for the program's coordinators." + _ASK_ADMIN,
+    "teach": "Teaching slots are for faculty, residents and coordinators." + _ASK_ADMIN,
+    "manage_teaching": _ASK_COORDINATOR,
+    "view_teaching_record": "A teaching record is seen by its owner and the coordinators.",
+    "give_feedback": "Session feedback is given by residents.",
+    "edit_talk": "A talk's details are edited by the person teaching it or a coordinator.",
+    "check_in": (
+        "Check-in records residents' attendance, and your account is not a resident's, "
+        "so there is nothing to record for you. If you are teaching this session, its "
+        "check-in screen and roster are on the session page."
+    ),
+    "run_checkin": (
+        "The check-in screen and roster of a session are for the coordinators and the "
+        "people teaching it. Ask a coordinator to add you to a teaching slot of this session."
+    ),
+    "manage_attendance": "Marking attendance by hand is for the program's coordinators.",
+    "view_attendance_of": "A resident's attendance is seen by that resident and the coordinators.",
+    "request_excusal": "Excusals are requested by residents, for themselves.",
+    "decide_excusals": "Excusal requests are decided by the program's coordinators.",
+    "manage_rotations": "The block schedule is managed by the program's coordinators.",
+    "view_reports": "Attendance reports are for the program's coordinators." + _ASK_ADMIN,
+}
+
+
+def refusal(action: str) -> str:
+    """The sentence a refused ``action`` shows: why, and what to do."""
+    return REFUSALS.get(action, "Your account cannot do this." + _ASK_ADMIN)
+
+
 def can(action: str, obj: Any = None, user: Any = None) -> bool:
     """May ``user`` (default: the signed-in person) do ``action`` to ``obj``?"""
     user = current_user if user is None else user
@@ -95,9 +134,10 @@ def can(action: str, obj: Any = None, user: Any = None) -> bool:
 
 
 def authorize(action: str, obj: Any = None) -> None:
-    """Abort with 403 unless the signed-in person may do ``action`` to ``obj``."""
+    """Refuse (``NotAllowed``: a 403 page saying why) unless the signed-in person may do
+    ``action`` to ``obj``."""
     if not can(action, obj):
-        abort(403)
+        raise NotAllowed(refusal(action))
 
 
 def permission_required(action: str) -> Callable:

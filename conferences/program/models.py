@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conferences.dbtypes import UTCDateTime
@@ -32,6 +32,8 @@ class ProgramSettings(db.Model):
     # An alumnus's calendar feed: "past" keeps the sessions of their residency, "stop"
     # serves an empty calendar.
     alumni_feed: Mapped[str] = mapped_column(String(10), default="past", server_default="past")
+    # /program shows the public series to anyone, signed in or not, only when this is on.
+    public_program: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class YearThreshold(db.Model):

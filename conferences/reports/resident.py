@@ -329,6 +329,13 @@ def group_by_month(table: Table, today: date, open_months: int = 2) -> list[Mont
     return ordered
 
 
+def excusal_covers(listed: int) -> str:
+    """What an excusal covers: the sessions it lists, or (listing none) every day in its range."""
+    if not listed:
+        return "Every session in these dates"
+    return f"{listed} listed session{'s' if listed != 1 else ''}"
+
+
 def excusal_table(report: ResidentReport) -> Table:
     table = Table(
         "excusals",
@@ -338,7 +345,7 @@ def excusal_table(report: ResidentReport) -> Table:
             Column("to", "To", "date"),
             Column("reason", "Reason"),
             Column("status", "Status"),
-            Column("sessions", "Sessions listed", "int"),
+            Column("covers", "Covers"),
             Column("note", "Note"),
             Column("comment", "Decision comment"),
         ],
@@ -351,7 +358,7 @@ def excusal_table(report: ResidentReport) -> Table:
                 e.ends_on,
                 e.reason_label,
                 e.status,
-                len(e.session_rows),
+                excusal_covers(len(e.session_rows)),
                 e.note,
                 e.decision_comment,
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import (
@@ -19,6 +20,7 @@ from flask_login import current_user, login_required
 from conferences import timeutil
 from conferences.attendance import rules
 from conferences.attendance.compression import compressed
+from conferences.errors import NotAllowed
 from conferences.extensions import db
 from conferences.people.models import User
 from conferences.people.policy import authorize, permission_required
@@ -53,6 +55,11 @@ from conferences.reports.years import academic_years
 from conferences.schedule.models import Session
 
 bp = Blueprint("reports", __name__)
+
+NOT_A_RESIDENT = (
+    "My attendance shows a resident's own attendance, and your account is not a resident's. "
+    "Coordinators find every resident's attendance under Reports."
+)
 
 OVERVIEW_TABLES = ("classes", "firms", "series", "months", "below")
 TABLES = (*OVERVIEW_TABLES, "residents", "sessions", "coverage")
@@ -284,10 +291,40 @@ def _session_page(public_id: str | None, own: bool) -> str | None:
     return None
 
 
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _month_arg(name: str) -> str | None:
+    value = request.args.get(name, "")
+    return value if _MONTH.match(value) else None
+
+
+def _month_link(month: str, key: str) -> str:
+    """This page's address with ``key`` (``open`` or ``month``) set to ``month``."""
+    args = {k: v for k, v in request.args.items() if k not in ("open", "month")}
+    args[key] = month
+    return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+
+
 def _render_resident(resident: User, *, own: bool):
+    """The page shows the rows of the open months only; a closed month's rows are sent
+    when it is opened (``?month=``, htmx) or with its link (``?open=``, no scripts)."""
     filters = _filters()
     report = resident_report(resident, filters)
     report.table.links = [_session_page(public_id, own) for public_id in report.table.links]
+    months = group_by_month(report.table, timeutil.local_today())
+    wanted = _month_arg("month")
+    if wanted is not None:
+        group = next((g for g in months if g.month == wanted), None)
+        if group is None:
+            abort(404)
+        return compressed(
+            render_template("reports/_month_rows.html", group=group, month_link=_month_link)
+        )
+    opened = _month_arg("open")
+    for group in months:
+        if group.month == opened:
+            group.open = True
     return compressed(
         render_template(
             "reports/resident.html",
@@ -295,7 +332,8 @@ def _render_resident(resident: User, *, own: bool):
             resident=resident,
             filters=filters,
             own=own,
-            months=group_by_month(report.table, timeutil.local_today()),
+            months=months,
+            month_link=_month_link,
             excusal_table=excusal_table(report),
             form=_filter_form(filters),
         )
@@ -316,7 +354,7 @@ def resident_detail(user_id: int):
 def my_attendance():
     """The signed-in resident's own rate, sessions and excusals this academic year."""
     if not current_user.is_resident:
-        abort(403)
+        raise NotAllowed(NOT_A_RESIDENT)
     authorize("view_attendance_of", current_user)
     return _render_resident(current_user, own=True)
 
@@ -345,7 +383,7 @@ def export_resident(user_id: int, name: str, fmt: str):
 def export_my_attendance(name: str, fmt: str):
     """The signed-in resident's detail or excusals as CSV or Excel."""
     if not current_user.is_resident:
-        abort(403)
+        raise NotAllowed(NOT_A_RESIDENT)
     return _resident_export(current_user, name, fmt)
 
 

@@ -7,12 +7,13 @@ import calendar as calendar_module
 from collections import defaultdict
 from datetime import date, timedelta
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.dbutil import parse_id
+from conferences.errors import NotAllowed
 from conferences.extensions import db
 from conferences.people.models import Firm, Track
 from conferences.people.policy import permission_required
@@ -149,7 +150,10 @@ def calendar():
 def my_schedule():
     """A resident's own sessions: only those whose audience includes them."""
     if not current_user.is_resident:
-        abort(403)
+        raise NotAllowed(
+            "My schedule lists the sessions a resident is expected at, and your account is "
+            "not a resident's. The whole program is under Schedule."
+        )
     today = timeutil.local_today()
     first = date_arg("start", today) or today
     days = request.args.get("days", LIST_DAYS, type=int) or LIST_DAYS

@@ -26,7 +26,7 @@ from werkzeug.routing import BuildError
 
 from conferences import timeutil
 from conferences.dbutil import parse_id
-from conferences.errors import DomainError
+from conferences.errors import DomainError, NotAllowed
 from conferences.extensions import db
 from conferences.formutil import choices
 from conferences.people.models import User
@@ -186,7 +186,10 @@ def request_release(slot_id: int):
     """After the cut-off: ask the coordinator to release you."""
     slot = _slot(slot_id)
     if slot.holder_id != current_user.id:
-        abort(403)
+        raise NotAllowed(
+            "Only the person holding this slot can ask to be released from it. "
+            "If it should be released, ask a program coordinator."
+        )
     form = forms.ReleaseRequestForm()
     if form.validate_on_submit():
         try:

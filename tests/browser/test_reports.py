@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from playwright.sync_api import expect
+
 from conferences.attendance.models import Attendance
 from conferences.extensions import db
 from tests.browser.conftest import login
@@ -100,7 +102,7 @@ def test_my_attendance_fits_a_phone_and_opens_older_months(
     assert not september.locator("table").is_visible()
     assert "1 missed" in september.locator("summary").text_content()
     september.locator("summary").click()
-    assert september.locator("table").is_visible()
+    expect(september.locator("table")).to_be_visible()  # loaded when opened
     assert september.get_attribute("open") is not None
     assert september.locator("tr[data-status=missed]").get_by_text("Missed").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -38,6 +38,17 @@ def test_faculty_claims_and_releases_a_slot(phone_page, make_user, make_session,
     db.session.expire_all()
     assert db.session.get(TeachingSlot, slot.id).holder.email == "fay@example.test"
 
+    # Releasing asks first: saying no keeps the slot.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    mine.get_by_role("button", name="Release").click()
+    expect(page.locator(f"#my-slot-{slot.id}")).to_be_visible()
+    assert asked
+    assert asked[0].startswith("Release your lecturer slot on Noon Conference: Sepsis?")
+    db.session.expire_all()
+    assert db.session.get(TeachingSlot, slot.id).holder_id is not None
+
+    page.once("dialog", lambda dialog: dialog.accept())
     mine.get_by_role("button", name="Release").click()
     expect(page.get_by_role("alert").first).to_contain_text("You released the slot")
     expect(page.locator(f"#my-slot-{slot.id}")).to_have_count(0)

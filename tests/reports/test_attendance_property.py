@@ -160,7 +160,9 @@ def build(program: dict, make_user) -> tuple[list[User], list[Session], User]:
                     session, resident, at=session.starts_at + timedelta(minutes=spec["minutes"])
                 )
         else:
-            marks.set_marks(session, [resident.id], spec["kind"], actor=coordinator)
+            marks.set_marks(
+                session, [resident.id], spec["kind"], actor=coordinator, reason="By hand"
+            )
     db.session.flush()
     return residents, sessions, coordinator
 

@@ -202,6 +202,18 @@ def _make_year(resident, make_session) -> list:
     return sessions
 
 
+def _load_closed_months(client, url: str, page: MonthPage) -> list[str]:
+    """Open every closed month as the browser does (``?month=``); return those months."""
+    closed = [month for month, is_open in page.months if not is_open]
+    for month in closed:
+        assert month not in page.rows  # not sent with the page
+        part = client.get(f"{url}?month={month}")
+        assert part.status_code == 200
+        assert "<html" not in part.text
+        page.feed(part.text)
+    return closed
+
+
 def test_my_attendance_groups_sessions_by_month(clock, client, auth, make_resident, make_session):
     me = make_resident(email="me@example.test", name="Mia Me")
     _make_year(me, make_session)
@@ -212,6 +224,7 @@ def test_my_attendance_groups_sessions_by_month(clock, client, auth, make_reside
     assert response.status_code == 200
     page = MonthPage()
     page.feed(response.text)
+    assert _load_closed_months(client, "/my/attendance", page) == ["2026-12", "2026-09"]
 
     # Newest month first; December is after this month and sits, closed, under "Later months".
     assert [m for m, _ in page.months] == ["2026-12", "2026-11", "2026-10", "2026-09"]
@@ -270,6 +283,7 @@ def test_my_attendance_exports_still_hold_every_row(
     text = client.get("/my/attendance").text
     page = MonthPage()
     page.feed(text)
+    _load_closed_months(client, "/my/attendance", page)
     shown = sum(len(rows) for rows in page.rows.values())
 
     links = re.findall(r'href="(/my/attendance/detail\.(?:csv|xlsx)[^"]*)"', text)
@@ -315,5 +329,49 @@ def test_coordinator_sees_the_same_months(
         "2026-09": False,
     }
     # Session titles link to the coordinators' session report.
-    assert f'href="/reports/sessions/{sessions[0].public_id}"' in response.text
+    assert f'href="/reports/sessions/{sessions[2].public_id}"' in response.text  # October: open
     assert client.get(f"/reports/residents/{resident.id}/detail.csv").status_code == 200
+
+
+def test_closed_months_are_sent_when_opened_and_the_query_count_stays_flat(
+    clock, client, auth, make_resident, make_session
+):
+    """A year of sessions: the page carries the open months' rows only; a closed month
+    comes on demand (or opened by its link without scripts), in the same number of queries."""
+    from sqlalchemy import event
+
+    me = make_resident(email="me@example.test", name="Mia Me")
+    _make_year(me, make_session)
+    auth.login("me@example.test")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def queries(url: str) -> tuple[int, str]:
+        client.get(url)  # warm: the sign-in and the person are loaded again after a commit
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            text = client.get(url).text
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements), text
+
+    few, _ = queries("/my/attendance")
+    for day in range(1, 29):  # July and August 2026: two more closed months of rows
+        make_session(on=date(2026, 7, day), title=f"July {day}")
+        make_session(on=date(2026, 8, day), title=f"August {day}")
+    db.session.commit()
+    many, text = queries("/my/attendance")
+    in_part, part = queries("/my/attendance?month=2026-07")
+
+    assert many == few
+    assert in_part <= many  # no filter form, no excusals table
+    assert "July 5" not in text  # a closed month's rows are not in the page
+    assert 'hx-get="/my/attendance?month=2026-07"' in text
+    assert "July 5" in part
+    assert part.count("<tr data-status") == 28
+    opened = client.get("/my/attendance?open=2026-07").text  # the link, without scripts
+    assert "July 5" in opened
+    assert client.get("/my/attendance?month=2025-01").status_code == 404

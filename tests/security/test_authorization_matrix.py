@@ -188,6 +188,7 @@ ACCESS: dict[str, frozenset[str]] = {
     # feeds: the private feed is reached by its unguessable token, not by signing in
     "feeds.personal_feed": EVERYONE,
     "feeds.series_feed": EVERYONE,
+    "public.program": EVERYONE,  # when the program publishes it (on in this world)
     "feeds.session_ics": EVERYONE,
     "feeds.my_calendar": SIGNED_IN,
     "feeds.set_alarm": SIGNED_IN,
@@ -264,7 +265,7 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
     storage().save(material.storage_key, b"%PDF-1.7\n")
     db.session.add(material)
     token = feed_token(owner)
-    get_settings()  # created on first use; make it exist before the refused requests
+    get_settings().public_program = True  # created on first use, before the refused requests
     db.session.commit()
     values = {
         "public_id": session.public_id,
