@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from conferences import timeutil
 from conferences.attendance import marks, rules
 from conferences.attendance.checkin import Window
+from conferences.attendance.evaluation import evaluate
 from conferences.extensions import db
 from conferences.home.models import HomeVisit
 from conferences.schedule.models import Session
@@ -145,7 +146,7 @@ def agenda_for(user, visit: HomeVisit | None = None, now: datetime | None = None
     now = now or timeutil.now_utc()
     today = timeutil.local_date(now)
     last = today + timedelta(days=WEEK_DAYS - 1)
-    evaluation = rules.evaluate(today, last, resident_ids=[user.id], now=now)
+    evaluation = evaluate(today, last, resident_ids=[user.id], now=now)
     mine = {
         s.id: s
         for s in evaluation.sessions

@@ -77,6 +77,7 @@ def test_settings_page_turns_the_public_program_on(client, auth, make_user):
         "checkin_closes_minutes": 45,
         "claim_window_days": 7,
         "reminder_days_before": 2,
+        "change_alert_hours": 48,
         "public_program": "y",
     }
     assert client.post("/admin/settings", data=form).status_code in (302, 303)

@@ -6,13 +6,13 @@ from datetime import date
 
 from conferences.attendance.models import Excusal
 from conferences.extensions import db
-from conferences.reports import resident
+from conferences.reports.resident import excusal_covers
 
 
 def test_a_date_range_excusal_covers_every_session_in_its_dates_not_zero_sessions():
-    assert resident.excusal_covers(0) == "Every session in these dates"
-    assert resident.excusal_covers(1) == "1 listed session"
-    assert resident.excusal_covers(3) == "3 listed sessions"
+    assert excusal_covers(0) == "Every session in these dates"
+    assert excusal_covers(1) == "1 listed session"
+    assert excusal_covers(3) == "3 listed sessions"
 
 
 def test_resident_report_names_the_resident_and_shows_what_an_excusal_covers(
