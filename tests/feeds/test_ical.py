@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
 from conferences.feeds import ical
+from conferences.feeds.vtimezone import build_timezone
 from conferences.schedule.models import TOPICS
 
 ZONES = [
@@ -32,7 +33,7 @@ ZONES = [
 
 
 def vtimezone(name: str, first: int = 2026, last: int = 2027) -> icalendar.Timezone:
-    built = ical.build_timezone(name, ZoneInfo(name), first, last)
+    built = build_timezone(name, ZoneInfo(name), first, last)
     # Round-trip through text, as a client receives it.
     return icalendar.Calendar.from_ical(
         b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\n" + built.to_ical() + b"END:VCALENDAR\r\n"
