@@ -87,6 +87,10 @@ def objects(program, make_session):
     block = rotations.add_assignment(
         resident, program.rotation, date(2026, 7, 1), date(2026, 7, 31), actor=coordinator
     )
+    removed = rotations.add_assignment(
+        resident, program.rotation, date(2026, 8, 1), date(2026, 8, 31), actor=coordinator
+    )
+    removal = rotations.delete_assignment(removed, actor=coordinator)  # Undo may bring it back
     record, _ = importer.apply(
         "date,start,end,title\n2026-11-20,12:00,13:00,Imported\n", "x.csv", coordinator
     )
@@ -115,6 +119,7 @@ def objects(program, make_session):
         "group_id": program.firm.id,
         "type_id": program.rotation.id,
         "block_id": block.id,
+        "event_id": removal.id,
         "holiday_id": holiday.id,
         "import_id": record.id,
         "slot_id": slot.id,
