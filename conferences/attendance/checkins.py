@@ -219,8 +219,9 @@ def record_checkin(
     overlap = overlapping_checkin(session, resident.id)
     if overlap is not None:
         raise DomainError(overlap_message(overlap, session), field="code")
+    mode = (Mode.REMOTE if remote else Mode.ROOM).value
     if existing is not None:
-        return _record_request(session, resident, existing, mark, at, visitor)
+        return _record_request(session, resident, existing, mark, mode, at, visitor)
     others_on_device = (
         db.session.scalars(
             select(Attendance.id).where(
@@ -240,7 +241,7 @@ def record_checkin(
         "checked_in_at": at,
         "device_id": device_id,
         "flagged": others_on_device,
-        "mode": (Mode.REMOTE if remote else Mode.ROOM).value,
+        "mode": mode,
         "updated_at": at,
         "updated_by_id": resident.id,
     }
@@ -375,7 +376,13 @@ def overlap_message(other: Session, session: Session) -> str:
 
 
 def _record_request(
-    session: Session, resident: User, existing, mark: str, at: datetime, visitor: bool
+    session: Session,
+    resident: User,
+    existing,
+    mark: str,
+    mode: str,
+    at: datetime,
+    visitor: bool,
 ) -> CheckinResult:
     """Keep a check-in that came after a coordinator's absent/excused mark as a request."""
     written = cast(
@@ -387,7 +394,7 @@ def _record_request(
                 Attendance.mark == existing.mark,
                 Attendance.request_mark.is_(None),
             )
-            .values(request_mark=mark, requested_at=at)
+            .values(request_mark=mark, requested_at=at, request_mode=mode)
         ),
     ).rowcount
     if not written:
@@ -412,6 +419,7 @@ def _record_request(
         source=existing.source,
         request_mark=mark,
         requested_at=at,
+        mode=mode,
     )
 
 
@@ -439,8 +447,11 @@ def decide_checkin_request(
         row.mark = row.request_mark
         row.source = Source.CHECKIN.value
         row.checked_in_at = row.requested_at
+        # The check-in's way of taking part comes with it (a remote one stays remote).
+        row.mode = row.request_mode or Mode.ROOM.value
     row.request_mark = None
     row.requested_at = None
+    row.request_mode = None
     row.updated_at = at
     row.updated_by_id = actor.id
     record_change(

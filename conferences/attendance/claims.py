@@ -8,24 +8,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from conferences import timeutil
-from conferences.attendance.marks import (
-    ATTENDED_MARKS,
-    OWN_ATTENDANCE,
-    checkin_settings,
-    mark_row,
-    set_marks,
-)
-from conferences.attendance.models import (
-    AttendanceClaim,
-    Mark,
-    RequestStatus,
-    Source,
-)
-from conferences.errors import Conflict, DomainError, NotAllowed
+from conferences.attendance import claim_decisions
+from conferences.attendance.marks import ATTENDED_MARKS, checkin_settings, mark_row
+from conferences.attendance.models import AttendanceClaim
+from conferences.errors import Conflict, DomainError
 from conferences.extensions import db
-from conferences.notifications.services import send
 from conferences.people.models import User
 from conferences.schedule.models import Session
+
+
+def _approval_reason(claim: AttendanceClaim, comment: str) -> str:
+    reason = f"Claim approved: {claim.note}"
+    return reason + f" ({comment})" if comment else reason
+
+
+KIND = claim_decisions.ClaimKind(
+    audit_name="attendance_claim",
+    mail_subject="Attendance claim",
+    dedupe_prefix="attendance-claim",
+    max_comment=1000,
+    mail_opening=lambda title, day: f'Your "I attended" claim for {title} on {day}',
+    approval_reason=_approval_reason,
+    approved_note="It now counts as present.",
+)
 
 
 def claim_deadline(session: Session, settings=None) -> datetime:
@@ -34,11 +39,7 @@ def claim_deadline(session: Session, settings=None) -> datetime:
 
 
 def claim_of(session: Session, resident: User) -> AttendanceClaim | None:
-    return db.session.scalar(
-        select(AttendanceClaim).where(
-            AttendanceClaim.session_id == session.id, AttendanceClaim.resident_id == resident.id
-        )
-    )
+    return claim_decisions.claim_of(AttendanceClaim, session, resident)
 
 
 def claim_problem(session: Session, resident: User, at: datetime | None = None) -> str | None:
@@ -56,14 +57,7 @@ def claim_problem(session: Session, resident: User, at: datetime | None = None) 
     row = mark_row(session.id, resident.id)
     if row is not None and row.mark in ATTENDED_MARKS:
         return "You are already marked as attending this session."
-    existing = claim_of(session, resident)
-    if existing is not None:
-        if existing.status == RequestStatus.PENDING.value:
-            return "Your claim for this session is waiting for a coordinator."
-        if existing.status == RequestStatus.DENIED.value:
-            return "Your claim for this session was denied."
-        return "You already filed a claim for this session."
-    return None
+    return claim_decisions.existing_claim_problem(claim_of(session, resident), KIND)
 
 
 def file_claim(
@@ -88,14 +82,7 @@ def file_claim(
 
 
 def pending_claims() -> list[AttendanceClaim]:
-    return list(
-        db.session.scalars(
-            select(AttendanceClaim)
-            .options(joinedload(AttendanceClaim.session), joinedload(AttendanceClaim.resident))
-            .where(AttendanceClaim.status == RequestStatus.PENDING.value)
-            .order_by(AttendanceClaim.created_at)
-        )
-    )
+    return claim_decisions.pending(AttendanceClaim)
 
 
 def claims_of_resident(resident_id: int) -> list[AttendanceClaim]:
@@ -118,44 +105,4 @@ def decide_claim(
     at: datetime | None = None,
 ) -> AttendanceClaim:
     """Approve (the resident is marked present, source "claim") or deny (comment required)."""
-    at = at or timeutil.now_utc()
-    comment = (comment or "").strip()
-    if claim.resident_id == actor.id:
-        raise NotAllowed(OWN_ATTENDANCE)
-    if claim.status != RequestStatus.PENDING.value:
-        raise Conflict("This claim was already decided.")
-    if not approve and not comment:
-        raise DomainError("Say why the claim is denied.", field="comment")
-    claim.status = (RequestStatus.APPROVED if approve else RequestStatus.DENIED).value
-    claim.decided_by_id = actor.id
-    claim.decided_at = at
-    claim.decision_comment = comment
-    session = claim.session
-    if approve:
-        reason = f"Claim approved: {claim.note}"
-        if comment:
-            reason += f" ({comment})"
-        set_marks(
-            session,
-            [claim.resident_id],
-            Mark.PRESENT.value,
-            actor=actor,
-            reason=reason[:500],
-            source=Source.CLAIM.value,
-            at=at,
-        )
-    day = timeutil.format_local(session.starts_at, "%a %d %b %Y")
-    verdict = "approved" if approve else "denied"
-    body = f'Your "I attended" claim for {session.title} on {day} was {verdict} by {actor.name}.'
-    if approve:
-        body += " It now counts as present."
-    if comment:
-        body += f"\n\nComment: {comment}"
-    send(
-        claim.resident,
-        f"Attendance claim {verdict}: {session.title}",
-        body,
-        dedupe_key=f"attendance-claim-{claim.id}-{verdict}",
-    )
-    db.session.flush()
-    return claim
+    return claim_decisions.decide(claim, KIND, approve=approve, actor=actor, comment=comment, at=at)

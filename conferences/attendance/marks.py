@@ -89,6 +89,7 @@ def mark_row(session_id: int, resident_id: int):
             Attendance.request_mark,
             Attendance.requested_at,
             Attendance.mode,
+            Attendance.request_mode,
         ).where(Attendance.session_id == session_id, Attendance.resident_id == resident_id)
     ).first()
 
@@ -212,35 +213,83 @@ def set_marks(
         raise DomainError(OVERRIDE_NEEDS_REASON, field="reason")
     changed = 0
     for resident_id in ids:
-        row = existing.get(resident_id)
-        old = row.mark if row is not None else None
-        if old == mark:
-            continue
-        if row is None:
-            row = Attendance(session_id=session.id, resident_id=resident_id, device_id="")
-            db.session.add(row)
-        row.mark = mark
-        row.source = source
-        row.updated_at = at
-        row.updated_by_id = actor.id
-        # A new mark by hand is the coordinator's decision on a waiting check-in too.
-        row.request_mark = None
-        row.requested_at = None
-        if mark not in ATTENDED_MARKS:
-            row.flagged = False
-        record_change(
+        if write_mark(
             session.id,
             resident_id,
+            mark,
             actor_id=actor.id,
             at=at,
-            old=old,
-            new=mark,
             source=source,
             reason=reason,
-        )
-        changed += 1
+            row=existing.get(resident_id),
+        ):
+            changed += 1
     db.session.flush()
     return changed
+
+
+_UNREAD = object()
+
+
+def write_mark(
+    session_id: int,
+    resident_id: int,
+    mark: str,
+    *,
+    actor_id: int | None,
+    at: datetime,
+    source: str,
+    reason: str = "",
+    mode: str | None = None,
+    row=_UNREAD,
+) -> bool:
+    """Write a person's decision on one resident's mark to the attendance row and the
+    trail: a coordinator's hand mark, an approved claim. (Check-ins write theirs with a
+    conflict-tolerant insert, ``checkins.record_checkin``.) Returns False when the row
+    already says so and nothing was written.
+
+    ``mode``: how the resident took part (``Mode``); None keeps the row's. A check-in
+    waiting on the row (``request_mark``) is decided by this mark: an attended mark takes
+    the waiting check-in's way of taking part (room or video) unless ``mode`` is given.
+    """
+    if row is _UNREAD:
+        row = db.session.scalar(
+            select(Attendance).where(
+                Attendance.session_id == session_id, Attendance.resident_id == resident_id
+            )
+        )
+    old = row.mark if row is not None else None
+    waiting = row is not None and row.request_mark is not None and row.request_mode
+    if mode is None and waiting and mark in ATTENDED_MARKS:
+        mode = row.request_mode
+    if old == mark and (mode is None or row.mode == mode):
+        return False
+    if row is None:
+        row = Attendance(session_id=session_id, resident_id=resident_id, device_id="")
+        db.session.add(row)
+    row.mark = mark
+    row.source = source
+    if mode is not None:
+        row.mode = mode
+    row.updated_at = at
+    row.updated_by_id = actor_id
+    # A new mark is the decision on a waiting check-in too.
+    row.request_mark = None
+    row.requested_at = None
+    row.request_mode = None
+    if mark not in ATTENDED_MARKS:
+        row.flagged = False
+    record_change(
+        session_id,
+        resident_id,
+        actor_id=actor_id,
+        at=at,
+        old=old,
+        new=mark,
+        source=source,
+        reason=reason,
+    )
+    return True
 
 
 def clear_flag(session: Session, resident_id: int, *, actor: User, reason: str = "") -> None:

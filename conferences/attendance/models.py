@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from conferences import timeutil
 from conferences.dbtypes import UTCDateTime
@@ -66,6 +66,8 @@ class Attendance(db.Model):
     # the check-in (the mark it would have given, and when) waits for the coordinator.
     request_mark: Mapped[str | None] = mapped_column(String(10), default=None)
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # How the waiting check-in took part (``Mode``: room or remote), kept for the decision.
+    request_mode: Mapped[str | None] = mapped_column(String(10), default=None)
 
     session: Mapped[Session] = relationship()
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
@@ -102,27 +104,55 @@ class RequestStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class AttendanceClaim(db.Model):
-    """ "I was there but could not check in", decided by a coordinator."""
-
-    __tablename__ = "attendance_claims"
-    __table_args__ = (
-        UniqueConstraint("session_id", "resident_id", name="uq_attendance_claims_session_resident"),
-    )
+class ClaimColumns:
+    """What every claim of a resident about a session shares ("I attended", "I watched the
+    recording"): whose, which session, and the coordinator's decision on it. The tables
+    keep their own unique constraint (one claim per resident per session) and the
+    resident's statement; ``attendance.claim_decisions`` decides both kinds."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    note: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=RequestStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     decision_comment: Mapped[str] = mapped_column(Text, default="")
 
-    session: Mapped[Session] = relationship()
-    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    # The column holding what the resident said (each kind names its own).
+    statement_column: str
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # One claim of a kind per resident per session, guaranteed by the database.
+        name = f"uq_{cls.__tablename__}_session_resident"  # type: ignore[attr-defined]
+        return (UniqueConstraint("session_id", "resident_id", name=name),)
+
+    @property
+    def statement(self) -> str:
+        """What the resident said (the queue shows it)."""
+        return getattr(self, self.statement_column)
+
+    @declared_attr
+    def session(cls) -> Mapped[Session]:
+        return relationship(Session)
+
+    @declared_attr
+    def resident(cls) -> Mapped[User]:
+        return relationship(User, foreign_keys=f"{cls.__name__}.resident_id")
+
+    @declared_attr
+    def decided_by(cls) -> Mapped[User | None]:
+        return relationship(User, foreign_keys=f"{cls.__name__}.decided_by_id")
+
+
+class AttendanceClaim(ClaimColumns, db.Model):
+    """ "I was there but could not check in", decided by a coordinator."""
+
+    __tablename__ = "attendance_claims"
+    statement_column = "note"
+
+    note: Mapped[str] = mapped_column(Text)
 
 
 class ExcusalReason(enum.StrEnum):

@@ -3,13 +3,14 @@ recording", coordinators decide claims; the session page's panel."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from conferences import timeutil
-from conferences.attendance import marks, recordings
+from conferences.attendance import claim_views, marks, recordings
+from conferences.attendance.forms import DecideClaimForm
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.formutil import PageForm
@@ -40,8 +41,9 @@ class RecordingClaimForm(PageForm):
     )
 
 
-class DecideRecordingClaimForm(PageForm):
-    decision = HiddenField(validators=[DataRequired()])
+class DecideRecordingClaimForm(DecideClaimForm):
+    """The claim decision form, with the shorter comment a recording claim keeps."""
+
     comment = StringField("Comment", validators=[Optional(), Length(max=500)])
 
 
@@ -123,15 +125,24 @@ def claim_recording(public_id: str):
     return redirect(url_for("schedule.view_session", public_id=public_id), 303)
 
 
+CLAIM_QUEUE = claim_views.QueuePage(
+    title="Recording claims",
+    heading='"I watched the recording" claims',
+    empty="No recording claims are waiting.",
+    decide_endpoint="recordings.decide_claim",
+    link_endpoint="schedule.view_session",
+    link_label="session",
+    flash_noun="Recording claim",
+    max_comment=500,
+    data_attribute="data-recording-claim",
+)
+
+
 @bp.get("/attendance/recording-claims")
 @permission_required("manage_attendance")
 def claim_queue():
     """Pending "I watched the recording" claims, oldest first."""
-    return render_template(
-        "attendance/recording_claim_queue.html",
-        claims=recordings.pending_claims(),
-        form=DecideRecordingClaimForm(),
-    )
+    return claim_views.queue(CLAIM_QUEUE, recordings.pending_claims(), DecideRecordingClaimForm())
 
 
 @bp.post("/attendance/recording-claims/<int:claim_id>")
@@ -139,21 +150,10 @@ def claim_queue():
 def decide_claim(claim_id: int):
     """Approve or deny (with a comment) one recording claim."""
     claim = db.get_or_404(recordings.RecordingClaim, claim_id)
-    form = DecideRecordingClaimForm()
-    if not form.validate_on_submit() or form.decision.data not in ("approve", "deny"):
-        abort(400)
-    try:
-        recordings.decide_claim(
-            claim,
-            approve=form.decision.data == "approve",
-            actor=current_user,
-            comment=form.comment.data or "",
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        verdict = "approved" if form.decision.data == "approve" else "denied"
-        flash(f"Recording claim by {claim.resident.name} {verdict}.", "success")
-    return redirect(url_for("recordings.claim_queue"), 303)
+    return claim_views.decide(
+        CLAIM_QUEUE,
+        claim,
+        DecideRecordingClaimForm(),
+        recordings.decide_claim,
+        "recordings.claim_queue",
+    )

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from conferences import timeutil
-from conferences.attendance import hybrid, rules
-from conferences.attendance.marks import ATTENDED_MARKS, OWN_ATTENDANCE, mark_row, record_change
-from conferences.attendance.models import Attendance, Mark, Mode, RequestStatus, Source
+from conferences.attendance import claim_decisions, hybrid, rules
+from conferences.attendance.marks import ATTENDED_MARKS, mark_row
+from conferences.attendance.models import ClaimColumns, Mode, RequestStatus
 from conferences.audit.services import record
 from conferences.dbtypes import UTCDateTime
-from conferences.errors import Conflict, DomainError, NotAllowed
+from conferences.errors import Conflict, DomainError
 from conferences.extensions import db
-from conferences.notifications.services import send
 from conferences.people.models import User
 from conferences.schedule.models import Session
 from conferences.schedule.video import video_url_problem
@@ -50,27 +49,13 @@ class SessionRecording(db.Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
 
 
-class RecordingClaim(db.Model):
+class RecordingClaim(ClaimColumns, db.Model):
     """ "I watched the recording", with an attestation; approved, denied or accepted."""
 
     __tablename__ = "recording_claims"
-    __table_args__ = (
-        UniqueConstraint("session_id", "resident_id", name="uq_recording_claims_session_resident"),
-    )
+    statement_column = "attestation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
-    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     attestation: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default=RequestStatus.PENDING.value)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    decision_comment: Mapped[str] = mapped_column(Text, default="")
-
-    session: Mapped[Session] = relationship()
-    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 # --------------------------------------------------------------------------- recordings
@@ -112,17 +97,26 @@ def set_recording(
 # --------------------------------------------------------------------------- claims
 
 
+KIND = claim_decisions.ClaimKind(
+    audit_name="recording_claim",
+    mail_subject="Recording claim",
+    dedupe_prefix="recording-claim",
+    max_comment=500,
+    mail_opening=lambda title, day: f"Your claim to have watched the recording of {title} on {day}",
+    approval_reason=lambda claim, comment: f"Recording claim approved: {claim.attestation}",
+    mode=Mode.RECORDING.value,
+    noun="recording claim",
+    already_text="You already claimed the recording of this session.",
+)
+
+
 def claim_deadline(session: Session) -> datetime:
     days = hybrid.rules_on(timeutil.local_date(session.starts_at)).recording_window_days
     return session.ends_at + timedelta(days=days)
 
 
 def claim_of(session: Session, resident: User) -> RecordingClaim | None:
-    return db.session.scalar(
-        select(RecordingClaim).where(
-            RecordingClaim.session_id == session.id, RecordingClaim.resident_id == resident.id
-        )
-    )
+    return claim_decisions.claim_of(RecordingClaim, session, resident)
 
 
 def claim_problem(session: Session, resident: User, at: datetime | None = None) -> str | None:
@@ -139,13 +133,9 @@ def claim_problem(session: Session, resident: User, at: datetime | None = None) 
     if at > claim_deadline(session):
         days = hybrid.rules_on(timeutil.local_date(session.starts_at)).recording_window_days
         return f"Recordings can be claimed up to {days} days after the session; this one is closed."
-    existing = claim_of(session, resident)
-    if existing is not None:
-        if existing.status == RequestStatus.PENDING.value:
-            return "Your recording claim for this session is waiting for a coordinator."
-        if existing.status == RequestStatus.DENIED.value:
-            return "Your recording claim for this session was denied."
-        return "You already claimed the recording of this session."
+    problem = claim_decisions.existing_claim_problem(claim_of(session, resident), KIND)
+    if problem:
+        return problem
     row = mark_row(session.id, resident.id)
     if row is not None and row.mark in ATTENDED_MARKS:
         return "You are already marked as attending this session."
@@ -180,59 +170,16 @@ def file_claim(
         claim.status = RequestStatus.APPROVED.value
         claim.decided_at = at
         claim.decision_comment = "Accepted without approval (the program's rule for the year)."
-        _credit(
-            session,
-            resident.id,
-            actor_id=resident.id,
-            reason=f"Watched the recording: {attestation}",
-            at=at,
+        claim_decisions.credit(
+            claim, KIND, actor_id=resident.id, reason=f"Watched the recording: {attestation}", at=at
         )
         record(resident, "recording_claim.accepted", claim, after={"status": claim.status})
     db.session.flush()
     return claim
 
 
-def _credit(
-    session: Session, resident_id: int, *, actor_id: int, reason: str, at: datetime
-) -> None:
-    """Record the resident as present by recording (one attendance row, one trail row)."""
-    row = db.session.scalar(
-        select(Attendance).where(
-            Attendance.session_id == session.id, Attendance.resident_id == resident_id
-        )
-    )
-    old = row.mark if row is not None else None
-    if row is None:
-        row = Attendance(session_id=session.id, resident_id=resident_id, device_id="")
-        db.session.add(row)
-    row.mark = Mark.PRESENT.value
-    row.mode = Mode.RECORDING.value
-    row.source = Source.CLAIM.value
-    row.updated_at = at
-    row.updated_by_id = actor_id
-    row.request_mark = None
-    row.requested_at = None
-    record_change(
-        session.id,
-        resident_id,
-        actor_id=actor_id,
-        at=at,
-        old=old,
-        new=Mark.PRESENT.value,
-        source=Source.CLAIM.value,
-        reason=reason[:500],
-    )
-
-
 def pending_claims() -> list[RecordingClaim]:
-    return list(
-        db.session.scalars(
-            select(RecordingClaim)
-            .options(joinedload(RecordingClaim.session), joinedload(RecordingClaim.resident))
-            .where(RecordingClaim.status == RequestStatus.PENDING.value)
-            .order_by(RecordingClaim.created_at)
-        )
-    )
+    return claim_decisions.pending(RecordingClaim)
 
 
 def decide_claim(
@@ -244,43 +191,4 @@ def decide_claim(
     at: datetime | None = None,
 ) -> RecordingClaim:
     """Approve (the resident is recorded present by recording) or deny (comment required)."""
-    at = at or timeutil.now_utc()
-    comment = (comment or "").strip()
-    if claim.resident_id == actor.id:
-        raise NotAllowed(OWN_ATTENDANCE)
-    if claim.status != RequestStatus.PENDING.value:
-        raise Conflict("This claim was already decided.")
-    if not approve and not comment:
-        raise DomainError("Say why the claim is denied.", field="comment")
-    if len(comment) > 500:
-        raise DomainError("Keep the comment under 500 characters.", field="comment")
-    claim.status = (RequestStatus.APPROVED if approve else RequestStatus.DENIED).value
-    claim.decided_by_id = actor.id
-    claim.decided_at = at
-    claim.decision_comment = comment
-    session = claim.session
-    if approve:
-        reason = f"Recording claim approved: {claim.attestation}"
-        _credit(session, claim.resident_id, actor_id=actor.id, reason=reason, at=at)
-    verdict = "approved" if approve else "denied"
-    record(
-        actor,
-        f"recording_claim.{verdict}",
-        claim,
-        after={"status": claim.status, "comment": comment},
-    )
-    day = timeutil.format_local(session.starts_at, "%a %d %b %Y")
-    body = (
-        f"Your claim to have watched the recording of {session.title} on {day} "
-        f"was {verdict} by {actor.name}."
-    )
-    if comment:
-        body += f"\n\nComment: {comment}"
-    send(
-        claim.resident,
-        f"Recording claim {verdict}: {session.title}",
-        body,
-        dedupe_key=f"recording-claim-{claim.id}-{verdict}",
-    )
-    db.session.flush()
-    return claim
+    return claim_decisions.decide(claim, KIND, approve=approve, actor=actor, comment=comment, at=at)

@@ -21,7 +21,7 @@ from werkzeug.routing import BuildError
 
 from conferences import timeutil
 from conferences.attendance import checkin as codes
-from conferences.attendance import checkins, claims, marks, rosters
+from conferences.attendance import checkins, claim_views, claims, marks, rosters
 from conferences.attendance.compression import compressed
 from conferences.attendance.forms import (
     CheckinForm,
@@ -504,13 +504,25 @@ def _form_errors(form) -> str:
 # ----------------------------------------------------------------------------- claims
 
 
+CLAIM_QUEUE = claim_views.QueuePage(
+    title="Attendance claims",
+    heading='"I attended" claims',
+    empty="No claims are waiting. Residents file them from a session's page when they "
+    "could not check in.",
+    decide_endpoint="attendance.decide_claim",
+    link_endpoint="attendance.roster",
+    link_label="roster",
+    flash_noun="Claim",
+    max_comment=1000,
+    show_room=True,
+)
+
+
 @bp.get("/attendance/claims")
 @permission_required("manage_attendance")
 def claim_queue():
     """Pending "I attended" claims, oldest first."""
-    return render_template(
-        "attendance/claim_queue.html", claims=claims.pending_claims(), form=DecideClaimForm()
-    )
+    return claim_views.queue(CLAIM_QUEUE, claims.pending_claims(), DecideClaimForm())
 
 
 @bp.post("/attendance/claims/<int:claim_id>")
@@ -518,24 +530,9 @@ def claim_queue():
 def decide_claim(claim_id: int):
     """Approve (counts as present) or deny (with a comment) one claim."""
     claim = db.get_or_404(AttendanceClaim, claim_id)
-    form = DecideClaimForm()
-    if not form.validate_on_submit() or form.decision.data not in ("approve", "deny"):
-        abort(400)
-    try:
-        claims.decide_claim(
-            claim,
-            approve=form.decision.data == "approve",
-            actor=current_user,
-            comment=form.comment.data or "",
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        verdict = "approved" if form.decision.data == "approve" else "denied"
-        flash(f"Claim by {claim.resident.name} {verdict}.", "success")
-    return redirect(url_for("attendance.claim_queue"), 303)
+    return claim_views.decide(
+        CLAIM_QUEUE, claim, DecideClaimForm(), claims.decide_claim, "attendance.claim_queue"
+    )
 
 
 # ----------------------------------------------------------------------------- history
