@@ -40,6 +40,7 @@ from conferences.attendance.rules import (
     excusal_label,
     is_counted_session,
     rotation_label,
+    status_reason,
 )
 from conferences.extensions import db
 from conferences.people.models import DEFAULT_RESIDENCY_YEARS, Track, User
@@ -152,6 +153,15 @@ class Evaluation:
             marks_attended=self.marks_attended,
             modes_attended=self.modes_attended(session),
             mode=self.modes.get(session.id, {}).get(resident_id),
+        )
+
+    def reason(self, session: SessionFacts, resident_id: int) -> str:
+        """``rules.status_reason`` for one pair: how they took part, or why it did not count."""
+        return status_reason(
+            self.status(session, resident_id),
+            self.marks.get(session.id, {}).get(resident_id),
+            self.modes.get(session.id, {}).get(resident_id),
+            self.modes_attended(session),
         )
 
     def totals_by_resident(self) -> dict[int, tuple[int, int, int]]:

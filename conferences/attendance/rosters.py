@@ -25,7 +25,7 @@ from conferences.extensions import db
 from conferences.people.models import Role, User, UserRole
 from conferences.schedule.models import Session
 
-STATUSES = ("expected", "present", "late", "absent", "excused", "visitor")
+STATUSES = ("expected", "present", "late", "absent", "missed", "excused", "visitor")
 
 
 @dataclass
@@ -36,6 +36,8 @@ class RosterRow:
     attendance: Attendance | None = None
     excuse: str = ""  # why an excused resident is excused (excusal, rotation, mark)
     rule_status: rules.Status | None = None
+    # ``rules.status_reason``: "by video", or "Remote — not counted this year".
+    reason: str = ""
 
     @property
     def flagged(self) -> bool:
@@ -115,6 +117,10 @@ def _roster_status(entry: rules.ResidentAtSession, held: bool) -> str:
     if status == rules.Status.ATTENDED:
         return entry.mark or "present"
     if status == rules.Status.MISSED:
+        if entry.reason:
+            # Joined by video or watched the recording, in a year that does not count it:
+            # missed, not absent (the reason says why).
+            return "missed"
         return "late" if entry.mark == Mark.LATE.value else "absent"
     # Not counted (optional, cancelled, back-dated and not recorded): the mark, if any.
     if entry.mark:
@@ -142,6 +148,7 @@ def roster(session: Session, now: datetime | None = None) -> Roster:
             attendance=marks.get(entry.resident_id),
             excuse=str(entry.excuse) if entry.excuse is not None else "",
             rule_status=entry.status,
+            reason=entry.reason,
         )
         for entry in statuses
     ]

@@ -129,6 +129,39 @@ def counts_as_attended(
     return mark in marks_attended and (mode or ROOM) in modes_attended
 
 
+# How a resident took part, beside an attended status, and the name of a way that the
+# year does not count, beside a missed one (``status_reason``).
+MODE_ATTENDED_TEXT = {Mode.REMOTE.value: "by video", Mode.RECORDING.value: "watched recording"}
+MODE_NAMES = {Mode.REMOTE.value: "Remote", Mode.RECORDING.value: "Recording"}
+
+
+def status_reason(
+    status: Status,
+    mark: str | None,
+    mode: str | None,
+    modes_attended: frozenset[str],
+) -> str:
+    """What the status alone does not say, for the roster, the session report and the
+    resident's page alike: how an attended resident took part ("by video"), or why a
+    resident who joined by video or watched the recording is missed this year
+    ("Remote — not counted this year"). Empty when the status says it all."""
+    way = mode or ROOM
+    if way == ROOM or mark not in (Mark.PRESENT.value, Mark.LATE.value):
+        return ""
+    if status == Status.ATTENDED:
+        return MODE_ATTENDED_TEXT.get(way, "")
+    if status == Status.MISSED and way not in modes_attended:
+        return f"{MODE_NAMES.get(way, way)} — not counted this year"
+    return ""
+
+
+def status_label(status: Status, reason: str = "") -> str:
+    """A status as pages and exports write it, with its reason: "Missed (Remote — not
+    counted this year)"."""
+    label = STATUS_LABELS[status]
+    return f"{label} ({reason})" if reason else label
+
+
 def is_counted_session(required: bool, status: str) -> bool:
     """Only required, non-cancelled sessions count toward attendance."""
     return required and status != SessionStatus.CANCELLED.value
@@ -284,6 +317,7 @@ class ResidentAtSession:
     mark: str | None
     excuse: Excuse | None
     in_audience: bool
+    reason: str = ""  # ``status_reason``: how they took part, or why it did not count
 
 
 def decide(
@@ -335,25 +369,27 @@ def session_statuses(session: Session, now: datetime | None = None) -> list[Resi
     for resident_id in sorted(members | set(marks)):
         member = resident_id in members
         excuse = excuses.get(resident_id) if member else None
+        mark, mode = marks.get(resident_id), modes.get(resident_id)
         status = decide(
             counted=counted,
             member=member,
             recorded=bool(marks),
             backdated=backdated,
             excuse=excuse,
-            mark=marks.get(resident_id),
+            mark=mark,
             held=held,
             marks_attended=attended,
             modes_attended=modes_attended,
-            mode=modes.get(resident_id),
+            mode=mode,
         )
         result.append(
             ResidentAtSession(
                 resident_id,
                 status,
-                marks.get(resident_id),
+                mark,
                 excuse if status == Status.EXCUSED else None,
                 member,
+                status_reason(status, mark, mode, modes_attended),
             )
         )
     return result
@@ -367,6 +403,8 @@ def resident_status(
     excuse = excuses_for(session).get(resident.id) if member else None
     marks = marks_for(session)
     mark = marks.get(resident.id)
+    mode = modes_for(session).get(resident.id)
+    modes_attended = session_modes_attended(session)
     status = decide(
         counted=is_counted_session(session.required, session.status),
         member=member,
@@ -376,9 +414,14 @@ def resident_status(
         mark=mark,
         held=is_held(session.starts_at, now),
         marks_attended=attended_marks(),
-        modes_attended=session_modes_attended(session),
-        mode=modes_for(session).get(resident.id),
+        modes_attended=modes_attended,
+        mode=mode,
     )
     return ResidentAtSession(
-        resident.id, status, mark, excuse if status == Status.EXCUSED else None, member
+        resident.id,
+        status,
+        mark,
+        excuse if status == Status.EXCUSED else None,
+        member,
+        status_reason(status, mark, mode, modes_attended),
     )

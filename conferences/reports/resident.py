@@ -167,7 +167,7 @@ def resident_detail_table(evaluation: Evaluation, resident_id: int) -> Table:
         if s.status == SessionStatus.CANCELLED.value and mark is None:
             continue
         status = evaluation.status(s, resident_id)
-        label = rules.STATUS_LABELS[status]
+        label = rules.status_label(status, evaluation.reason(s, resident_id))
         if status == rules.Status.NOT_COUNTED:
             if not s.required:
                 label += " (optional)"

@@ -103,7 +103,7 @@ def session_detail_table(session: Session) -> Table:
                 user.pgy(day),
                 user.firm.name if user.firm else "",
                 "yes" if entry.in_audience else "visitor",
-                rules.STATUS_LABELS[entry.status],
+                rules.status_label(entry.status, entry.reason),
                 entry.mark or "",
                 str(entry.excuse) if entry.excuse else "",
             ]

@@ -51,6 +51,8 @@ class Recount:
     # session id -> (expected, attended, excused, visitors) as the session report shows them
     sessions: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     statuses: dict[tuple[int, int], rules.Status] = field(default_factory=dict)
+    # (session id, resident id) -> ``rules.status_reason`` ("by video", "Remote — not ...")
+    reasons: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def rate(self, resident_id: int) -> float | None:
         expected, attended, _ = self.residents.get(resident_id, (0, 0, 0))
@@ -77,6 +79,7 @@ def per_session(start_on: date, end_on: date, now: datetime, *, rosters: bool = 
         for entry in entries:
             by_status[entry.status].add(entry.resident_id)
             recount.statuses[(session.id, entry.resident_id)] = entry.status
+            recount.reasons[(session.id, entry.resident_id)] = entry.reason
         expected = by_status[ATTENDED] | by_status[MISSED] | by_status[UPCOMING]
         # An attended mark, taken part in a way the session's year counts (room, remote, ...).
         modes = rules.modes_for(session)
@@ -138,11 +141,14 @@ def check_roster(session: Session, now: datetime, entries, visitors: set[int]) -
         EXCUSED: ("excused",),
         VISITOR: ("visitor",),
         UPCOMING: ("expected",),
-        MISSED: ("absent", "late"),
+        MISSED: ("absent", "late", "missed"),
     }
     for entry in entries:
         row = rows[entry.resident_id]
         assert row.rule_status == entry.status
+        # The roster shows the rule's reason; "missed" (not "absent") is one with a reason.
+        assert row.reason == entry.reason
+        assert (row.status == "missed") == (entry.status == MISSED and bool(entry.reason))
         if entry.status in words:
             assert row.status in words[entry.status], (row.status, entry.status)
 
@@ -165,6 +171,7 @@ def check_everywhere(
     facts = {s.id: s for s in evaluation.sessions}
     for (sid, rid), status in recount.statuses.items():
         assert evaluation.status(facts[sid], rid) == status, (sid, rid)
+        assert evaluation.reason(facts[sid], rid) == recount.reasons[(sid, rid)], (sid, rid)
     for s in evaluation.sessions:
         expected, attended, excused, visitors = recount.sessions[s.id]
         if s.held:
@@ -246,6 +253,10 @@ def check_everywhere(
             label = dict(zip(keys, row, strict=True))["status"]
             sid = by_public_id[public_id]
             assert row_status(label) == recount.statuses[(sid, rid)], (label, sid)
+            if recount.reasons[(sid, rid)]:
+                assert label == rules.status_label(
+                    recount.statuses[(sid, rid)], recount.reasons[(sid, rid)]
+                ), (label, sid)
         if (year_filters.start_on, year_filters.end_on) == (start_on, end_on):
             look = outlook(resident, now=now)
             assert [look.expected, look.attended, look.excused] == list(
