@@ -3,7 +3,10 @@
 Each example builds a program (residents in firms and classes, some inactive; sessions
 with audiences, required or not, cancelled, back-dated; rotation blocks that excuse or
 not; excusals approved or pending, by dates or by sessions; manual marks and check-ins,
-some after a manual mark; the program's late setting and threshold), then asserts with
+some after a manual mark, some by video; recordings and "I watched the recording" claims,
+accepted at once, approved or denied; the program's late setting and threshold, and the
+academic year's hybrid rules: whether remote and recordings count, whether recording claims
+need approval), then asserts with
 ``agreement.check_everywhere`` that the per-session statuses, the bulk evaluation, the
 roster, the live count, the overview and session reports, their CSV exports, the resident
 report pages, the forecast and the digest give the same numbers; and that granting one
@@ -18,11 +21,12 @@ from datetime import date, time, timedelta
 
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from conferences import timeutil
-from conferences.attendance import checkins, excusals, marks, rules
+from conferences.attendance import checkins, excusals, hybrid, marks, recordings, rules
 from conferences.attendance.evaluation import evaluate
-from conferences.attendance.models import Excusal, ExcusalSession
+from conferences.attendance.models import Attendance, Excusal, ExcusalSession, Mode
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.people.models import Firm, User
@@ -67,7 +71,11 @@ event_st = st.fixed_dictionaries(
     {
         "session": st.integers(0, 7),
         "resident": st.integers(0, 5),
-        "kind": st.sampled_from(["present", "late", "absent", "excused", "checkin", "checkin"]),
+        # "remote": a check-in by video; "recording": a recording link and a claim on it,
+        # decided (when the year wants approval) by the parity of ``minutes``.
+        "kind": st.sampled_from(
+            ["present", "late", "absent", "excused", "checkin", "checkin", "remote", "recording"]
+        ),
         "minutes": st.integers(-10, 30),
     }
 )
@@ -80,6 +88,13 @@ program_st = st.fixed_dictionaries(
         "late_counts": st.booleans(),
         "threshold": st.sampled_from([50, 70, 80]),
         "extra": excusal_st,
+        "hybrid": st.fixed_dictionaries(
+            {
+                "remote_counts": st.booleans(),
+                "recording_counts": st.booleans(),
+                "recording_needs_approval": st.booleans(),
+            }
+        ),
     }
 )
 
@@ -145,6 +160,7 @@ def build(program: dict, make_user) -> tuple[list[User], list[Session], User]:
     db.session.flush()
     get_settings().late_counts_as_attended = program["late_counts"]
     set_threshold(2026, program["threshold"])
+    hybrid.set_rules(2026, **program["hybrid"])
     for spec in program["excusals"]:
         add_excusal(spec, residents, sessions, coordinator)
     for spec in program["events"]:
@@ -152,19 +168,66 @@ def build(program: dict, make_user) -> tuple[list[User], list[Session], User]:
         resident = _pick(residents, spec["resident"])
         if session.starts_at > now:
             continue  # marks and check-ins are for sessions already under way
-        if spec["kind"] == "checkin":
+        if spec["kind"] in ("checkin", "remote"):
             if session.is_cancelled:
                 continue
             with suppress(DomainError):  # an overlapping check-in is refused
                 checkins.record_checkin(
-                    session, resident, at=session.starts_at + timedelta(minutes=spec["minutes"])
+                    session,
+                    resident,
+                    at=session.starts_at + timedelta(minutes=spec["minutes"]),
+                    remote=spec["kind"] == "remote",
                 )
+        elif spec["kind"] == "recording":
+            claim_recording(session, resident, coordinator, approve=spec["minutes"] % 2 == 0)
         else:
             marks.set_marks(
                 session, [resident.id], spec["kind"], actor=coordinator, reason="By hand"
             )
     db.session.flush()
     return residents, sessions, coordinator
+
+
+def claim_recording(session: Session, resident: User, coordinator: User, *, approve: bool):
+    """A recording link on the (ended) session and the resident's claim to have watched it,
+    decided by the coordinator when the year wants approval. Claims the rules refuse (not
+    missed, already attended, cancelled, not ended) are skipped, as the page refuses them."""
+    now = timeutil.now_utc()
+    with suppress(DomainError):
+        if recordings.recording_of(session) is None:
+            recordings.set_recording(session, "https://video.example.org/rec", coordinator, now)
+        claim = recordings.file_claim(session, resident, "Watched it all.", now)
+        if claim.status == "pending":
+            recordings.decide_claim(
+                claim, approve=approve, actor=coordinator, comment="" if approve else "No.", at=now
+            )
+
+
+def check_hybrid_modes(program: dict) -> None:
+    """Every remote or recording row counts exactly as the year's settings say (an oracle
+    apart from ``rules``): attended when its mark counts and its way is counted; otherwise
+    missed or excused, never attended."""
+    counted_ways = {Mode.ROOM.value}
+    if program["hybrid"]["remote_counts"]:
+        counted_ways.add(Mode.REMOTE.value)
+    if program["hybrid"]["recording_counts"]:
+        counted_ways.add(Mode.RECORDING.value)
+    marks_counted = {"present", "late"} if program["late_counts"] else {"present"}
+    rows = db.session.scalars(select(Attendance).where(Attendance.mode != Mode.ROOM.value))
+    for row in rows:
+        session = db.session.get(Session, row.session_id)
+        entry = rules.resident_status(session, db.session.get(User, row.resident_id))
+        if entry.status in (rules.Status.VISITOR, rules.Status.NOT_COUNTED):
+            continue
+        counts = row.mark in marks_counted and row.mode in counted_ways
+        assert (entry.status == rules.Status.ATTENDED) == counts, (row.mode, row.mark, entry)
+        if not counts:
+            assert entry.status in (rules.Status.MISSED, rules.Status.EXCUSED), entry
+        if row.mode == Mode.RECORDING.value:
+            # Only an accepted claim records a resident as present by recording.
+            claim = recordings.claim_of(session, db.session.get(User, row.resident_id))
+            assert claim is not None
+            assert claim.status == "approved"
 
 
 def add_excusal(spec: dict, residents, sessions, coordinator) -> None:
@@ -190,6 +253,41 @@ def add_excusal(spec: dict, residents, sessions, coordinator) -> None:
 def rates(residents) -> dict[int, float | None]:
     totals = evaluate(*YEAR).totals_by_resident()
     return {r.id: rules.rate(totals[r.id][1], totals[r.id][0]) for r in residents if r.id in totals}
+
+
+def hybrid_example(remote_counts: bool, recording_counts: bool, needs_approval: bool) -> dict:
+    """Remote check-ins (one after an absent mark) and recording claims (accepted, approved,
+    denied) at two held sessions, under the given hybrid rules."""
+    held = {"hour": 12, "audience": "all", "required": True, "cancelled": False}
+    return {
+        "residents": [
+            {"pgy": 1, "firm": 0, "active": True, "block": None},
+            {"pgy": 2, "firm": 1, "active": True, "block": None},
+            {"pgy": 3, "firm": 0, "active": True, "block": None},
+        ],
+        "sessions": [
+            {"day": -2, "backdated": False, **held},
+            {"day": -1, "backdated": False, **held},
+        ],
+        "excusals": [],
+        "events": [
+            {"session": 0, "resident": 0, "kind": "remote", "minutes": 2},
+            {"session": 0, "resident": 1, "kind": "recording", "minutes": 0},
+            {"session": 0, "resident": 2, "kind": "remote", "minutes": 20},
+            {"session": 1, "resident": 0, "kind": "recording", "minutes": 1},
+            {"session": 1, "resident": 1, "kind": "absent", "minutes": 0},
+            {"session": 1, "resident": 1, "kind": "remote", "minutes": 3},
+            {"session": 1, "resident": 2, "kind": "checkin", "minutes": 0},
+        ],
+        "late_counts": True,
+        "threshold": 70,
+        "extra": {"resident": 0, "start": -1, "length": 0, "sessions": [], "approved": True},
+        "hybrid": {
+            "remote_counts": remote_counts,
+            "recording_counts": recording_counts,
+            "recording_needs_approval": needs_approval,
+        },
+    }
 
 
 @settings(
@@ -246,8 +344,18 @@ def rates(residents) -> dict[int, float | None]:
         "late_counts": False,
         "threshold": 70,
         "extra": {"resident": 0, "start": -3, "length": 0, "sessions": [], "approved": True},
+        "hybrid": {
+            "remote_counts": True,
+            "recording_counts": False,
+            "recording_needs_approval": True,
+        },
     }
 )
+# Remote and recording rows under both values of each hybrid setting, always replayed.
+@example(program=hybrid_example(True, True, True))
+@example(program=hybrid_example(False, False, True))
+@example(program=hybrid_example(False, True, False))
+@example(program=hybrid_example(True, False, False))
 def test_every_place_gives_the_same_numbers_and_excusals_never_lower_a_rate(
     app_ctx, clock, make_user, program
 ):
@@ -255,6 +363,7 @@ def test_every_place_gives_the_same_numbers_and_excusals_never_lower_a_rate(
         residents, sessions, coordinator = build(program, make_user)
         firm_ids = tuple(sorted({r.firm_id for r in residents if r.firm_id}))
         check_everywhere(*YEAR, firm_ids=firm_ids)
+        check_hybrid_modes(program)
 
         before = rates(residents)
         view = overview(Filters(*YEAR))
