@@ -46,6 +46,7 @@ from conferences.program import services as program
 from conferences.schedule.audience import Audience
 from conferences.schedule.models import Session, SessionStatus
 from conferences.schedule.signals import session_changed
+from conferences.schedule.video import video_line
 
 PENDING = "change_alerts.pending"
 ORIGINAL = "change_alerts.original"
@@ -93,6 +94,8 @@ class Notice:
     after: Snapshot | None
     reason: str = ""
     recipient_ids: set[int] = field(default_factory=set)
+    # The meeting link (the session's own, else its series'), for a session still on.
+    video_url: str = ""
 
     @property
     def key(self) -> str:
@@ -152,6 +155,7 @@ def _notice(session: Session, before: Snapshot, after: Snapshot | None, what: st
         before=before,
         after=after,
         reason=session.cancel_reason if what == "cancelled" else "",
+        video_url="" if what in ("cancelled", "removed") else session.effective_video_url,
     )
 
 
@@ -289,6 +293,8 @@ def _line(notice: Notice) -> str:
         )
     else:
         text = f"BACK ON: {notice.title}, {_place(after)}."
+    if notice.video_url:
+        text += f"\n  {video_line(notice.video_url)}"
     if notice.what != "removed":
         text += f"\n  {public_url(SESSION_PATH + notice.public_id)}"
     return text

@@ -33,6 +33,7 @@ from conferences import text, timeutil
 from conferences.feeds.lru import LRU
 from conferences.feeds.vtimezone import build_timezone
 from conferences.schedule.models import TOPICS
+from conferences.schedule.video import VIDEO_LABEL, video_line
 
 PRODID = "-//Conferences//Residency conference schedule//EN"
 END_CALENDAR = b"END:VCALENDAR\r\n"
@@ -143,13 +144,6 @@ def location(event: EventData) -> str:
     """The room alone: a URL in LOCATION confuses the map lookups of calendar clients
     (the meeting link is CONFERENCE and the first line of DESCRIPTION)."""
     return text.one_line(event.room)
-
-
-VIDEO_LABEL = "Join by video"
-
-
-def video_line(url: str) -> str:
-    return f"{VIDEO_LABEL}: {url}"
 
 
 def conference(event: EventData) -> vUri:

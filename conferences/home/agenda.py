@@ -84,6 +84,12 @@ class AgendaItem:
     def cancelled(self) -> bool:
         return self.session.is_cancelled
 
+    @property
+    def video_url(self) -> str:
+        """The meeting link to join by video (the session's own, else its series'); none
+        for a cancelled session. Home is for signed-in people only, as links must be."""
+        return "" if self.cancelled else self.session.effective_video_url
+
 
 @dataclass
 class Gone:

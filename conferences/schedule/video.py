@@ -50,3 +50,12 @@ def problems(values: dict) -> list[tuple[str, str]]:
 def effective_video_url(own: str | None, series_link: str | None) -> str:
     """The link a session has: its own, else its series' one."""
     return (own or "").strip() or (series_link or "").strip()
+
+
+VIDEO_LABEL = "Join by video"
+
+
+def video_line(url: str) -> str:
+    """The one way a meeting link is written as a line of text: the first line of a feed
+    event's DESCRIPTION and a line of every e-mail that gives a session's details."""
+    return f"{VIDEO_LABEL}: {url}"

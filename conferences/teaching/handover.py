@@ -23,7 +23,7 @@ from conferences.schedule.bookkeeping import touch_session
 from conferences.schedule.models import Session
 from conferences.teaching.eligibility import is_eligible
 from conferences.teaching.models import TeachingSlot
-from conferences.teaching.notices import describe, notify_coordinators, session_url
+from conferences.teaching.notices import describe, join_line, notify_coordinators, session_url
 
 
 def release_cutoff(session: Session) -> datetime:
@@ -117,7 +117,8 @@ def claim_slot(slot: TeachingSlot, user) -> TeachingSlot:
     mail.send(
         user,
         f"You are teaching: {session.title}",
-        f"You signed up as {slot.role_label.lower()} for\n{describe(session)}.\n\n"
+        f"You signed up as {slot.role_label.lower()} for\n{describe(session)}.\n"
+        f"{join_line(session)}\n"
         f"Add your talk title and materials here: {session_url(session)}\n"
         f"You can release the slot yourself until "
         f"{timeutil.format_local(release_cutoff(session))}.\n",
@@ -296,7 +297,8 @@ def assign_slot(slot: TeachingSlot, person: User, actor) -> TeachingSlot:
     mail.send(
         person,
         f"You were assigned to teach: {session.title}",
-        f"{actor.name} assigned you as {slot.role_label.lower()} for\n{describe(session)}.\n\n"
+        f"{actor.name} assigned you as {slot.role_label.lower()} for\n{describe(session)}.\n"
+        f"{join_line(session)}\n"
         f"Add your talk title and materials here: {session_url(session)}\n",
     )
     if previous_id is not None:

@@ -7,6 +7,7 @@ from conferences.config import public_url
 from conferences.notifications import services as mail
 from conferences.people.models import Role, User
 from conferences.schedule.models import Session
+from conferences.schedule.video import video_line
 from conferences.teaching.eligibility import users_with_roles
 
 
@@ -18,6 +19,14 @@ def describe(session: Session) -> str:
     return f"{session.title}, {timeutil.format_local(session.starts_at)}" + (
         f", {session.room}" if session.room else ""
     )
+
+
+def join_line(session: Session) -> str:
+    """ "Join by video: <link>" and a line break, for an e-mail that gives the details of
+    a session the person takes part in (the session's own link, else its series'); empty
+    when it has none or is cancelled. E-mails go to signed-up people only."""
+    url = "" if session.is_cancelled else session.effective_video_url
+    return video_line(url) + "\n" if url else ""
 
 
 def coordinators() -> list[User]:

@@ -13,7 +13,7 @@ from conferences.extensions import db
 from conferences.notifications import services as mail
 from conferences.schedule.signals import session_changed, sessions_created
 from conferences.teaching.models import TeachingSlot
-from conferences.teaching.notices import describe, session_url
+from conferences.teaching.notices import describe, join_line, session_url
 from conferences.teaching.slots import ensure_slots_for_sessions
 
 
@@ -31,13 +31,13 @@ def _on_session_changed(session, change: str = "", actor=None, **_extra) -> None
             subject = f"Session moved: {session.title}"
             body = (
                 f"The session where you are {slot.role_label.lower()} was moved. It is now\n"
-                f"{describe(session)}.\n\n{session_url(session)}\n"
+                f"{describe(session)}.\n{join_line(session)}\n{session_url(session)}\n"
             )
         elif change == "restored":
             subject = f"Session back on: {session.title}"
             body = (
                 f"The session where you are {slot.role_label.lower()} is back on the "
-                f"schedule:\n{describe(session)}.\n\n{session_url(session)}\n"
+                f"schedule:\n{describe(session)}.\n{join_line(session)}\n{session_url(session)}\n"
             )
         else:
             reason = f"\nReason: {session.cancel_reason}\n" if session.cancel_reason else ""

@@ -14,7 +14,7 @@ from conferences.schedule.models import Session
 from conferences.teaching.eligibility import users_with_roles
 from conferences.teaching.handover import release_cutoff
 from conferences.teaching.models import Eligibility, TeachingSlot
-from conferences.teaching.notices import coordinators, describe, session_url
+from conferences.teaching.notices import coordinators, describe, join_line, session_url
 from conferences.teaching.queries import needs_teacher, upcoming_slots_query
 
 NUDGE_WEEKS = 3
@@ -49,7 +49,8 @@ def send_reminders() -> int:
             slot.holder,
             f"Reminder: you teach {session.title} on "
             f"{timeutil.format_local(session.starts_at, '%a %d %b at %H:%M')}",
-            f"You are {slot.role_label.lower()} for\n{describe(session)}.\n{talk}\n"
+            f"You are {slot.role_label.lower()} for\n{describe(session)}.\n{talk}"
+            f"{join_line(session)}\n"
             f"Session page: {session_url(session)}\n",
             dedupe_key=key,
         )
