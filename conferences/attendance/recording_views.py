@@ -125,35 +125,21 @@ def claim_recording(public_id: str):
     return redirect(url_for("schedule.view_session", public_id=public_id), 303)
 
 
-CLAIM_QUEUE = claim_views.QueuePage(
-    title="Recording claims",
-    heading='"I watched the recording" claims',
-    empty="No recording claims are waiting.",
-    decide_endpoint="recordings.decide_claim",
-    link_endpoint="schedule.view_session",
-    link_label="session",
-    flash_noun="Recording claim",
-    max_comment=500,
-    data_attribute="data-recording-claim",
+claim_views.register(
+    bp,
+    claim_views.ClaimQueue(
+        url="/attendance/recording-claims",
+        model=recordings.RecordingClaim,
+        pending=recordings.pending_claims,
+        decide_claim=recordings.decide_claim,
+        form=DecideRecordingClaimForm,
+        title="Recording claims",
+        heading='"I watched the recording" claims',
+        empty="No recording claims are waiting.",
+        link_endpoint="schedule.view_session",
+        link_label="session",
+        flash_noun="Recording claim",
+        max_comment=500,
+        data_attribute="data-recording-claim",
+    ),
 )
-
-
-@bp.get("/attendance/recording-claims")
-@permission_required("manage_attendance")
-def claim_queue():
-    """Pending "I watched the recording" claims, oldest first."""
-    return claim_views.queue(CLAIM_QUEUE, recordings.pending_claims(), DecideRecordingClaimForm())
-
-
-@bp.post("/attendance/recording-claims/<int:claim_id>")
-@permission_required("manage_attendance")
-def decide_claim(claim_id: int):
-    """Approve or deny (with a comment) one recording claim."""
-    claim = db.get_or_404(recordings.RecordingClaim, claim_id)
-    return claim_views.decide(
-        CLAIM_QUEUE,
-        claim,
-        DecideRecordingClaimForm(),
-        recordings.decide_claim,
-        "recordings.claim_queue",
-    )

@@ -504,35 +504,25 @@ def _form_errors(form) -> str:
 # ----------------------------------------------------------------------------- claims
 
 
-CLAIM_QUEUE = claim_views.QueuePage(
-    title="Attendance claims",
-    heading='"I attended" claims',
-    empty="No claims are waiting. Residents file them from a session's page when they "
-    "could not check in.",
-    decide_endpoint="attendance.decide_claim",
-    link_endpoint="attendance.roster",
-    link_label="roster",
-    flash_noun="Claim",
-    max_comment=1000,
-    show_room=True,
+claim_views.register(
+    bp,
+    claim_views.ClaimQueue(
+        url="/attendance/claims",
+        model=AttendanceClaim,
+        pending=claims.pending_claims,
+        decide_claim=claims.decide_claim,
+        form=DecideClaimForm,
+        title="Attendance claims",
+        heading='"I attended" claims',
+        empty="No claims are waiting. Residents file them from a session's page when they "
+        "could not check in.",
+        link_endpoint="attendance.roster",
+        link_label="roster",
+        flash_noun="Claim",
+        max_comment=1000,
+        show_room=True,
+    ),
 )
-
-
-@bp.get("/attendance/claims")
-@permission_required("manage_attendance")
-def claim_queue():
-    """Pending "I attended" claims, oldest first."""
-    return claim_views.queue(CLAIM_QUEUE, claims.pending_claims(), DecideClaimForm())
-
-
-@bp.post("/attendance/claims/<int:claim_id>")
-@permission_required("manage_attendance")
-def decide_claim(claim_id: int):
-    """Approve (counts as present) or deny (with a comment) one claim."""
-    claim = db.get_or_404(AttendanceClaim, claim_id)
-    return claim_views.decide(
-        CLAIM_QUEUE, claim, DecideClaimForm(), claims.decide_claim, "attendance.claim_queue"
-    )
 
 
 # ----------------------------------------------------------------------------- history
