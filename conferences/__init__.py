@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config, config_module.serving_processes(), app.logger
     )
     _configure_sqlite(app)
+    from conferences import storage
+
+    storage.init_app(app)  # the file store is chosen once, here
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)

@@ -19,10 +19,10 @@ from conferences.audit.models import AuditEvent
 from conferences.extensions import db
 from conferences.feeds.subscriptions import feed_token
 from conferences.materials.models import Material
-from conferences.materials.storage import storage
 from conferences.program.services import get_settings
 from conferences.rotations.models import RotationAssignment, RotationType
 from conferences.schedule.models import Holiday, ScheduleImport, SeriesRemovedDate
+from conferences.storage import storage
 from conferences.teaching.models import TeachingSlot
 
 ANON, RESIDENT, FACULTY, COORDINATOR, ADMIN = (
