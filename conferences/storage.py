@@ -162,7 +162,10 @@ PENDING = "storage_deletions"
 def delete_after_commit(key: str) -> None:
     """Remove the file once the database transaction that stopped referring to it commits;
     a rollback keeps both the row and the file."""
-    db.session().info.setdefault(PENDING, []).append((storage(), key))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, too, is seen (and forgets the deletion)
+    session.info.setdefault(PENDING, []).append((storage(), key))
 
 
 @event.listens_for(Session, "after_commit")

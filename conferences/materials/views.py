@@ -162,14 +162,8 @@ def upload_recording_file(public_id: str):
     """A coordinator uploads the recording of a past session as a video or audio file."""
     session = _session(public_id)
     back = redirect(url_for("schedule.view_session", public_id=public_id), 303)
-    limit = services.size_words(recording_files.max_bytes())
-    try:
-        form = RecordingFileForm()
-        submitted = form.validate_on_submit()
-    except RequestEntityTooLarge:
-        flash(f"The file is larger than the limit of {limit}.", "danger")
-        return back
-    if not submitted:
+    form = RecordingFileForm()  # a body over the limit was refused before (413, too_large)
+    if not form.validate_on_submit():
         flash(" ".join(form.file.errors) or "Choose a video or audio file.", "danger")
         return back
     upload = form.file.data
@@ -215,3 +209,10 @@ def _recording_limit() -> int | None:
 
 
 upload_recording_file.request_limit = _recording_limit  # type: ignore[attr-defined]
+# A body over the limit is refused before it is read (413), with these words.
+session_materials.too_large = lambda: (  # type: ignore[attr-defined]
+    f"The file is larger than the limit of {services.size_words(services.max_bytes())}."
+)
+upload_recording_file.too_large = lambda: (  # type: ignore[attr-defined]
+    f"The file is larger than the limit of {services.size_words(recording_files.max_bytes())}."
+)
