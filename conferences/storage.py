@@ -50,7 +50,8 @@ class Storage(Protocol):
         """Store ``data`` (bytes or a readable binary stream) under ``key``, whole."""
 
     def open(self, key: str) -> BinaryIO:
-        """A readable binary stream of the stored file (the caller closes it)."""
+        """A readable binary stream of the stored file (the caller closes it);
+        FileNotFoundError when there is none."""
 
     def delete(self, key: str) -> None:
         """Remove the file; removing a missing one is not an error."""
@@ -111,7 +112,14 @@ class S3Storage:
         self.client.upload_fileobj(_stream(data), self.bucket, self.name(key))
 
     def open(self, key: str) -> BinaryIO:
-        return self.client.get_object(Bucket=self.bucket, Key=self.name(key))["Body"]
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.name(key))["Body"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                raise FileNotFoundError(key) from error
+            raise
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.name(key))
@@ -156,25 +164,40 @@ def storage() -> Storage:
     return current_app.extensions["storage"]
 
 
-PENDING = "storage_deletions"
+ON_COMMIT, ON_ROLLBACK = "storage_delete_on_commit", "storage_delete_on_rollback"
+
+
+def _pending(name: str, key: str) -> None:
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that the end of the transaction, either way, is seen
+    session.info.setdefault(name, []).append((storage(), key))
 
 
 def delete_after_commit(key: str) -> None:
     """Remove the file once the database transaction that stopped referring to it commits;
     a rollback keeps both the row and the file."""
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()  # so that a rollback, too, is seen (and forgets the deletion)
-    session.info.setdefault(PENDING, []).append((storage(), key))
+    _pending(ON_COMMIT, key)
 
 
-@event.listens_for(Session, "after_commit")
-def _delete_pending(session: Session) -> None:
-    for store, key in session.info.pop(PENDING, []):
+def delete_after_rollback(key: str) -> None:
+    """Remove a file just saved if the transaction that refers to it is rolled back, so no
+    file is left that no row names."""
+    _pending(ON_ROLLBACK, key)
+
+
+def _settle(session: Session, delete: str, keep: str) -> None:
+    session.info.pop(keep, None)
+    for store, key in session.info.pop(delete, []):
         store.delete(key)
 
 
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    _settle(session, ON_COMMIT, ON_ROLLBACK)
+
+
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_pending(session: Session, previous_transaction) -> None:
+def _after_rollback(session: Session, previous_transaction) -> None:
     if not previous_transaction.nested:
-        session.info.pop(PENDING, None)
+        _settle(session, ON_ROLLBACK, ON_COMMIT)

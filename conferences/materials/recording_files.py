@@ -27,7 +27,7 @@ from conferences.materials.models import RecordingFile
 from conferences.materials.services import clean_filename, size_words
 from conferences.people.models import Role, User
 from conferences.schedule.models import Session
-from conferences.storage import delete_after_commit, storage
+from conferences.storage import delete_after_commit, delete_after_rollback, storage
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -73,6 +73,7 @@ def upload(session: Session, user: User, filename: str, stream: BinaryIO) -> Rec
         )
     key = f"{secrets.token_hex(16)}.{kind.extension}"
     storage().save(key, stream)
+    delete_after_rollback(key)
     _, replaced = recordings.set_recording_file(session, key, user)
     if replaced:
         old = db.session.scalar(select(RecordingFile).where(RecordingFile.storage_key == replaced))

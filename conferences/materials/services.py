@@ -25,7 +25,7 @@ from conferences.materials import sniff
 from conferences.materials.models import Material
 from conferences.people.models import Role, User
 from conferences.schedule.models import Session
-from conferences.storage import delete_after_commit, storage
+from conferences.storage import delete_after_commit, delete_after_rollback, storage
 from conferences.teaching.queries import holds_slot_on
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -96,6 +96,7 @@ def upload(session: Session, user: User, filename: str, data: bytes) -> Material
         uploaded_at=timeutil.now_utc(),
     )
     storage().save(key, data)
+    delete_after_rollback(key)
     db.session.add(material)
     db.session.flush()
     record(

@@ -13,6 +13,7 @@ and sent in 1 MB chunks, never held whole in memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import BinaryIO
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -115,8 +116,13 @@ def session_materials(public_id: str):
     return _page(session, form)
 
 
-def _attachment(stream: BinaryIO, content_type: str, filename: str, size: int) -> Response:
-    """The file, streamed in chunks, always as an attachment, never sniffed by the browser."""
+def _attachment(open_file: Callable[[], BinaryIO], content_type: str, filename: str, size: int):
+    """The file, streamed in chunks, always as an attachment, never sniffed by the browser
+    (404 when the storage has lost it)."""
+    try:
+        stream = open_file()
+    except FileNotFoundError:
+        abort(404)
     response = Response(
         wrap_file(request.environ, stream, CHUNK_BYTES),
         mimetype=content_type,
@@ -135,7 +141,10 @@ def download(material_id: int):
     """The file, always as an attachment, never sniffed by the browser."""
     material = db.get_or_404(Material, material_id)
     return _attachment(
-        services.open_file(material), material.content_type, material.filename, material.size
+        lambda: services.open_file(material),
+        material.content_type,
+        material.filename,
+        material.size,
     )
 
 
@@ -186,7 +195,10 @@ def recording_file(public_id: str):
     if stored is None:
         abort(404)
     return _attachment(
-        recording_files.open_file(stored), stored.content_type, stored.filename, stored.size
+        lambda: recording_files.open_file(stored),
+        stored.content_type,
+        stored.filename,
+        stored.size,
     )
 
 

@@ -131,3 +131,35 @@ def _stored_material(world) -> int:
     material = services.upload(world["session"], world["coordinator"], "notes.pdf", PDF)
     db.session.commit()
     return material.id
+
+
+def test_an_upload_rolled_back_leaves_no_file(world, files):
+    from conferences.materials import services
+
+    services.upload(world["session"], world["coordinator"], "notes.pdf", PDF)
+    assert len(files.names()) == 1
+    db.session.rollback()  # e.g. the commit failed
+    assert files.names() == set()
+    assert db.session.scalars(select(Material)).first() is None
+
+
+def test_deleting_the_session_removes_its_files(world, local_files):
+    from conferences.materials import services
+    from conferences.schedule.deletion import delete_session
+
+    material = services.upload(world["session"], world["coordinator"], "notes.pdf", PDF)
+    db.session.commit()
+    assert local_files.names() == {material.storage_key}
+    db.session.delete(db.session.scalars(select(TeachingSlot)).one())  # nothing depends on it
+    delete_session(world["session"], world["coordinator"])
+    assert local_files.names() == {material.storage_key}  # until the deletion commits
+    db.session.commit()
+    assert db.session.scalars(select(Material)).first() is None
+    assert local_files.names() == set()
+
+
+def test_a_file_lost_from_storage_answers_404(client, auth, world, files):
+    material_id = _stored_material(world)
+    files.store.delete(db.session.get(Material, material_id).storage_key)
+    auth.login(world["other"].email)
+    assert client.get(f"/materials/{material_id}/download").status_code == 404

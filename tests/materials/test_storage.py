@@ -85,3 +85,21 @@ def test_a_file_leaves_storage_only_when_the_transaction_commits(app_ctx, files)
     storage.delete_after_commit(KEY)
     db.session.commit()
     assert files.names() == set()
+
+
+def test_a_file_saved_in_a_transaction_that_rolls_back_is_removed(app_ctx, files):
+    files.store.save(KEY, b"%PDF-1.7")
+    storage.delete_after_rollback(KEY)
+    db.session.commit()  # committed: the file stays, and a later rollback leaves it
+    db.session.rollback()
+    assert files.names() == {KEY}
+    other = "b" * 32 + ".pdf"
+    files.store.save(other, b"%PDF-1.7")
+    storage.delete_after_rollback(other)
+    db.session.rollback()
+    assert files.names() == {KEY}
+
+
+def test_opening_a_missing_file_says_so_on_both_backends(files):
+    with pytest.raises(FileNotFoundError):
+        files.store.open(KEY)
