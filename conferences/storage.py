@@ -16,6 +16,7 @@ both backends refuse anything else, so no key can reach outside its folder or pr
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from conferences.config import ConfigurationError
 from conferences.extensions import db
 
+logger = logging.getLogger(__name__)
 _KEY = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{3,4}$")
 CHUNK_BYTES = 1024 * 1024
 
@@ -189,7 +191,10 @@ def delete_after_rollback(key: str) -> None:
 def _settle(session: Session, delete: str, keep: str) -> None:
     session.info.pop(keep, None)
     for store, key in session.info.pop(delete, []):
-        store.delete(key)
+        try:
+            store.delete(key)
+        except Exception:  # the database has decided: a file left over is only logged
+            logger.exception("could not remove %s from %r", key, store)
 
 
 @event.listens_for(Session, "after_commit")

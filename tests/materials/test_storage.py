@@ -103,3 +103,18 @@ def test_a_file_saved_in_a_transaction_that_rolls_back_is_removed(app_ctx, files
 def test_opening_a_missing_file_says_so_on_both_backends(files):
     with pytest.raises(FileNotFoundError):
         files.store.open(KEY)
+
+
+def test_a_store_that_fails_to_delete_does_not_undo_the_commit(app, app_ctx, caplog):
+    class Unreachable(storage.LocalStorage):
+        def delete(self, key: str) -> None:
+            raise ConnectionError("store unreachable")
+
+    previous = app.extensions["storage"]
+    app.extensions["storage"] = Unreachable(Path("/nonexistent"))
+    try:
+        storage.delete_after_commit(KEY)
+        db.session.commit()  # no exception: the database has committed
+    finally:
+        app.extensions["storage"] = previous
+    assert f"could not remove {KEY}" in caplog.text
