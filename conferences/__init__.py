@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config, config_module.serving_processes(), app.logger
     )
     _configure_sqlite(app)
+    from conferences import storage
+
+    storage.init_app(app)  # the file store is chosen once, here
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
@@ -130,6 +133,7 @@ def _connect_domains(app: Flask) -> None:
     connected whatever the app serves (pages, CLI, tests)."""
     from conferences.attendance import change_alerts
     from conferences.attendance import dependents as _attendance  # noqa: F401
+    from conferences.materials import receivers as _materials  # noqa: F401
     from conferences.teaching import access as _teaching_access  # noqa: F401
     from conferences.teaching import dependents as _teaching  # noqa: F401
 

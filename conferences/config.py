@@ -82,6 +82,12 @@ class Defaults:
     # (empty: "materials" under the instance folder).
     MATERIALS_MAX_BYTES = 50 * 1024 * 1024
     MATERIALS_DIR = ""
+    # s3://bucket/prefix: keep uploaded files in an S3-compatible object store instead
+    # (conferences/storage.py); STORAGE_ENDPOINT_URL for one that is not AWS (MinIO, Ceph).
+    STORAGE_URL = ""
+    STORAGE_ENDPOINT_URL = ""
+    # A recording file (video or audio) a coordinator uploads to a past session: 2 GB.
+    RECORDING_MAX_BYTES = 2 * 1024 * 1024 * 1024
     # Presenters of sessions in the next N local days without materials are reminded.
     MATERIALS_REMINDER_DAYS = 3
 
@@ -101,6 +107,9 @@ ENV_KEYS = (
     "MATERIALS_MAX_BYTES",
     "MATERIALS_DIR",
     "MATERIALS_REMINDER_DAYS",
+    "STORAGE_URL",
+    "STORAGE_ENDPOINT_URL",
+    "RECORDING_MAX_BYTES",
     "PROGRAM_TIMEZONE",
     "PROGRAM_NAME",
     "FEED_UID_DOMAIN",
@@ -134,6 +143,7 @@ INT_KEYS = {
     "FEED_CACHE_MAX_BYTES",
     "MATERIALS_MAX_BYTES",
     "MATERIALS_REMINDER_DAYS",
+    "RECORDING_MAX_BYTES",
 }
 FLOAT_KEYS = {"SESSION_IDLE_HOURS"}
 

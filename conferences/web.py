@@ -159,6 +159,11 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error):
+        # A view that takes files says what its limit is (``too_large``: a message).
+        view = app.view_functions.get(request.endpoint or "")
+        message = getattr(view, "too_large", None)
+        if message is not None:
+            return page(413, "Too large", message())
         limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0
         return page(
             413,

@@ -34,7 +34,9 @@ MAX_ATTESTATION = 500
 
 
 class SessionRecording(db.Model):
-    """The recording of a session (a link to the video platform)."""
+    """The recording of a session: a link to the video platform, a file kept by the app's
+    storage (``file_key``; the materials layer stores the bytes and describes the file), or
+    both."""
 
     __tablename__ = "session_recordings"
 
@@ -42,7 +44,8 @@ class SessionRecording(db.Model):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
     )
-    url: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    file_key: Mapped[str | None] = mapped_column(String(200), default=None)
     added_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
@@ -78,10 +81,9 @@ def set_recording(
     problem = video_url_problem(url)
     if problem:
         raise DomainError(problem.replace("meeting link", "recording link"), field="url")
-    if session.is_cancelled:
-        raise Conflict("This session was cancelled: it has no recording.")
-    if at < session.ends_at:
-        raise Conflict("A recording can be added once the session has ended.")
+    problem = recording_problem(session, at)
+    if problem:
+        raise Conflict(problem)
     found = recording_of(session)
     before = {"url": found.url} if found else None
     if found is None:
@@ -92,6 +94,37 @@ def set_recording(
     db.session.flush()
     record(actor, "recording.set", found, before=before, after={"url": url})
     return found
+
+
+def recording_problem(session: Session, at: datetime | None = None) -> str | None:
+    """Why ``session`` cannot be given a recording now (None: it can)."""
+    if session.is_cancelled:
+        return "This session was cancelled: it has no recording."
+    if (at or timeutil.now_utc()) < session.ends_at:
+        return "A recording can be added once the session has ended."
+    return None
+
+
+def set_recording_file(
+    session: Session, key: str, actor: User, at: datetime | None = None
+) -> tuple[SessionRecording, str | None]:
+    """Make the stored file ``key`` the session's recording (kept beside any link).
+    Returns the recording and the key of the file it replaces, if any."""
+    at = at or timeutil.now_utc()
+    problem = recording_problem(session, at)
+    if problem:
+        raise Conflict(problem)
+    found = recording_of(session)
+    replaced = found.file_key if found else None
+    if found is None:
+        found = SessionRecording(session_id=session.id, file_key=key, added_by_id=actor.id)
+        db.session.add(found)
+    found.file_key, found.added_by_id, found.added_at = key, actor.id, at
+    db.session.flush()
+    record(
+        actor, "recording.file_set", found, before={"file_key": replaced}, after={"file_key": key}
+    )
+    return found, replaced
 
 
 # --------------------------------------------------------------------------- claims

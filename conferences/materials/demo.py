@@ -13,10 +13,10 @@ from conferences.attendance.models import Attendance, Mark, Mode
 from conferences.errors import DomainError
 from conferences.extensions import db
 from conferences.materials.models import Material
-from conferences.materials.storage import storage
 from conferences.people.models import Role, User, UserRole
 from conferences.program.services import bump_counter
 from conferences.schedule.models import Series, Session, SessionStatus
+from conferences.storage import storage
 from conferences.teaching.models import TeachingSlot
 
 HYBRID = {

@@ -1,10 +1,11 @@
-"""A file attached to a session (its bytes are in the storage, under ``storage_key``)."""
+"""Files attached to a session (their bytes are in the storage, under ``storage_key``):
+materials, and recording files."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conferences import timeutil
@@ -33,4 +34,27 @@ class Material(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
 
     session: Mapped[Session] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class RecordingFile(db.Model):
+    """A session's recording kept as a file: what it is and who put it there. The session's
+    recording (``attendance.recordings.SessionRecording.file_key``) names the current one."""
+
+    __tablename__ = "recording_files"
+    __table_args__ = (Index("ix_recording_files_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(100))
+    # Recordings reach gigabytes: past a 32-bit integer.
+    size: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=timeutil.now_utc)
+
     uploaded_by: Mapped[User | None] = relationship()

@@ -3,7 +3,8 @@
 Who may upload: coordinators, and the person holding a teaching slot on the session (the
 presenter). What: a PDF, PowerPoint, Word file or image, found from the bytes (``sniff``),
 no larger than ``MATERIALS_MAX_BYTES`` (50 MB by default). Bad input is refused with a
-message and nothing is stored. The caller commits.
+message and nothing is stored. Who may delete one: its uploader, the presenter and
+coordinators; the file leaves the storage when the deletion commits. The caller commits.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,9 +23,9 @@ from conferences.errors import DomainError, NotAllowed
 from conferences.extensions import db
 from conferences.materials import sniff
 from conferences.materials.models import Material
-from conferences.materials.storage import storage
 from conferences.people.models import Role, User
 from conferences.schedule.models import Session
+from conferences.storage import delete_after_commit, delete_after_rollback, storage
 from conferences.teaching.queries import holds_slot_on
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -34,6 +36,8 @@ def max_bytes() -> int:
 
 
 def size_words(size: int) -> str:
+    if size >= 1024 * 1024 * 1024:
+        return f"{size / (1024 * 1024 * 1024):.3g} GB"
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.0f} MB"
     return f"{max(1, round(size / 1024))} KB"
@@ -92,6 +96,7 @@ def upload(session: Session, user: User, filename: str, data: bytes) -> Material
         uploaded_at=timeutil.now_utc(),
     )
     storage().save(key, data)
+    delete_after_rollback(key)
     db.session.add(material)
     db.session.flush()
     record(
@@ -103,5 +108,36 @@ def upload(session: Session, user: User, filename: str, data: bytes) -> Material
     return material
 
 
-def read(material: Material) -> bytes:
-    return storage().read(material.storage_key)
+def may_delete(user: User, material: Material) -> bool:
+    """The uploader, the presenter of the session and coordinators may delete a material."""
+    if not user.is_authenticated:
+        return False
+    if material.uploaded_by_id is not None and material.uploaded_by_id == user.id:
+        return True
+    return may_upload(user, material.session)
+
+
+def delete(material: Material, user: User) -> None:
+    """Delete one material; its file is removed from the storage once the caller commits."""
+    if not may_delete(user, material):
+        raise NotAllowed("Only the uploader, the presenter and coordinators delete materials.")
+    record(
+        user,
+        "material.deleted",
+        material,
+        before={
+            "session_id": material.session_id,
+            "filename": material.filename,
+            "kind": material.kind,
+            "size": material.size,
+            "storage_key": material.storage_key,
+            "uploaded_by_id": material.uploaded_by_id,
+        },
+    )
+    delete_after_commit(material.storage_key)
+    db.session.delete(material)
+    db.session.flush()
+
+
+def open_file(material: Material) -> BinaryIO:
+    return storage().open(material.storage_key)

@@ -10,6 +10,7 @@ of coordinator, admin, resident, faculty that is allowed in.
 from __future__ import annotations
 
 import inspect
+import io
 import re
 from dataclasses import dataclass
 from datetime import date, time
@@ -23,6 +24,7 @@ from wtforms.fields.core import UnboundField
 from conferences import create_app
 from conferences.attendance import claims, excusals, marks
 from conferences.extensions import db
+from conferences.materials.recording_files import upload as upload_recording_file
 from conferences.materials.services import upload as upload_material
 from conferences.rotations import services as rotations
 from conferences.schedule import importer
@@ -108,6 +110,8 @@ def objects(program, make_session):
         confirm=True,
     ).excusal
     material = upload_material(upcoming, coordinator, "slides.pdf", b"%PDF-1.7\n%%EOF\n")
+    video = io.BytesIO(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")
+    upload_recording_file(past, coordinator, "recording.mp4", video)  # a past session's
     db.session.commit()
     values = {
         "public_id": program.session.public_id,
@@ -128,7 +132,13 @@ def objects(program, make_session):
         "material_id": material.id,
         "day": "2026-11-11",
     }
-    return Objects(program, values, {"teaching.give_feedback": {"public_id": past.public_id}})
+    on_past = {"public_id": past.public_id}
+    overrides = {
+        "teaching.give_feedback": on_past,
+        "materials.recording_file": on_past,
+        "materials.upload_recording_file": on_past,
+    }
+    return Objects(program, values, overrides)
 
 
 def _url(endpoint: str, values: dict) -> str:

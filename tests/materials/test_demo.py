@@ -10,7 +10,7 @@ from conferences.attendance.recordings import RecordingClaim, SessionRecording
 from conferences.demo import load_demo
 from conferences.extensions import db
 from conferences.materials.models import Material
-from conferences.materials.services import read
+from conferences.materials.services import open_file
 from conferences.materials.sniff import PDF, detect
 from conferences.schedule.models import Series
 
@@ -28,4 +28,5 @@ def test_demo_has_hybrid_series_recordings_and_materials(app_ctx, clock):
     assert db.session.scalar(select(func.count()).select_from(RecordingClaim)) == 1
     materials = db.session.scalars(select(Material)).all()
     assert materials
-    assert detect(read(materials[0])) == PDF
+    with open_file(materials[0]) as stored:
+        assert detect(stored.read()) == PDF

@@ -1,12 +1,12 @@
-"""Session materials: who uploads, what is accepted (by content, not by name), the size
-limit, storage under the instance folder, and downloads for signed-in people only."""
+"""Session materials: who uploads and deletes, what is accepted (by content, not by name),
+the size limit, and downloads for signed-in people only, on both storage backends (a
+folder, and a real S3-compatible server: ``files`` in conftest)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -38,8 +38,7 @@ def plain_zip() -> bytes:
 
 
 @pytest.fixture
-def world(app, app_ctx, tmp_path, make_user, make_resident, make_session):
-    app.config["MATERIALS_DIR"] = str(tmp_path / "materials")
+def world(app, app_ctx, make_user, make_resident, make_session):
     presenter = make_resident(pgy=2, name="Presenting Resident")
     other = make_resident(pgy=1)
     coordinator = make_user(roles=("coordinator",))
@@ -47,7 +46,6 @@ def world(app, app_ctx, tmp_path, make_user, make_resident, make_session):
     db.session.add(TeachingSlot(session_id=session.id, role="lecturer", holder_id=presenter.id))
     db.session.commit()
     yield {"presenter": presenter, "other": other, "coordinator": coordinator, "session": session}
-    app.config.pop("MATERIALS_DIR", None)
     app.config.pop("MATERIALS_MAX_BYTES", None)
 
 
@@ -71,7 +69,7 @@ def test_detect_by_content_not_name():
     assert sniff.detect(b"PK\x03\x04 not really a zip") is None
 
 
-def test_presenter_uploads_and_signed_in_people_download(app, client, auth, world):
+def test_presenter_uploads_and_signed_in_people_download(app, client, auth, world, files):
     session = world["session"]
     slides = office("pptx")
     auth.login(world["presenter"].email)
@@ -80,8 +78,8 @@ def test_presenter_uploads_and_signed_in_people_download(app, client, auth, worl
     material = db.session.scalars(select(Material)).one()
     assert material.filename == "Sepsis talk.pptx"
     assert material.kind == "pptx"
-    stored = Path(app.config["MATERIALS_DIR"]) / material.storage_key
-    assert stored.read_bytes() == slides
+    assert files.names() == {material.storage_key}
+    assert files.read(material.storage_key) == slides
     assert db.session.scalars(select(AuditEvent.action)).all() == ["material.uploaded"]
 
     auth.logout()
@@ -103,18 +101,17 @@ def test_presenter_uploads_and_signed_in_people_download(app, client, auth, worl
     assert download.headers["Content-Type"] == sniff.PPTX.content_type
 
 
-def test_a_renamed_executable_is_refused_with_a_message(app, client, auth, world):
+def test_a_renamed_executable_is_refused_with_a_message(app, client, auth, world, files):
     auth.login(world["coordinator"].email)
     response = post_file(client, world["session"], EXE, "slides.pdf")
     assert response.status_code == 400
     assert "not a PDF, PowerPoint" in response.text
     assert "content was checked" in response.text
     assert db.session.scalars(select(Material)).first() is None
-    folder = Path(app.config["MATERIALS_DIR"])
-    assert not folder.exists() or not any(folder.iterdir())
+    assert files.names() == set()
 
 
-def test_an_oversize_file_is_refused_with_a_message(app, client, auth, world):
+def test_an_oversize_file_is_refused_with_a_message(app, client, auth, world, local_files):
     app.config["MATERIALS_MAX_BYTES"] = 1024
     auth.login(world["coordinator"].email)
     just_over = PDF + b"0" * (1025 - len(PDF))
@@ -127,9 +124,12 @@ def test_an_oversize_file_is_refused_with_a_message(app, client, auth, world):
     assert response.status_code == 413
     assert "larger than the limit of 1 KB" in response.text
     assert db.session.scalars(select(Material)).first() is None
+    assert local_files.names() == set()
 
 
-def test_the_default_limit_is_50_mb_and_above_the_app_wide_request_limit(app, client, auth, world):
+def test_the_default_limit_is_50_mb_and_above_the_app_wide_request_limit(
+    app, client, auth, world, local_files
+):
     from conferences.materials import services
 
     assert services.max_bytes() == 50 * 1024 * 1024
@@ -139,11 +139,12 @@ def test_the_default_limit_is_50_mb_and_above_the_app_wide_request_limit(app, cl
     assert db.session.scalars(select(Material.size)).one() == len(five_mb)
 
 
-def test_only_the_presenter_and_coordinators_upload(client, auth, world):
+def test_only_the_presenter_and_coordinators_upload(client, auth, world, local_files):
     auth.login(world["other"].email)
     response = post_file(client, world["session"], PDF, "notes.pdf")
     assert response.status_code == 403
     assert db.session.scalars(select(Material)).first() is None
+    assert local_files.names() == set()
 
 
 def test_session_page_links_to_materials(client, auth, world):

@@ -15,14 +15,15 @@ from sqlalchemy import select
 
 from conferences import timeutil
 from conferences.attendance.models import AttendanceClaim, Excusal
+from conferences.attendance.recordings import SessionRecording
 from conferences.audit.models import AuditEvent
 from conferences.extensions import db
 from conferences.feeds.subscriptions import feed_token
-from conferences.materials.models import Material
-from conferences.materials.storage import storage
+from conferences.materials.models import Material, RecordingFile
 from conferences.program.services import get_settings
 from conferences.rotations.models import RotationAssignment, RotationType
 from conferences.schedule.models import Holiday, ScheduleImport, SeriesRemovedDate
+from conferences.storage import storage
 from conferences.teaching.models import TeachingSlot
 
 ANON, RESIDENT, FACULTY, COORDINATOR, ADMIN = (
@@ -139,6 +140,10 @@ ACCESS: dict[str, frozenset[str]] = {
     # coordinator's (tests/materials covers the presenter)
     "materials.session_materials": SIGNED_IN,
     "materials.download": SIGNED_IN,
+    # the uploader, the presenter or a coordinator (tests/materials/test_deletion.py)
+    "materials.delete_material": COORDINATORS_OR_OWNER,
+    "materials.upload_recording_file": COORDINATORS,
+    "materials.recording_file": SIGNED_IN,
     "recordings.claim_recording": RESIDENTS,
     "recordings.claim_queue": COORDINATORS,
     "recordings.decide_claim": COORDINATORS,
@@ -264,6 +269,20 @@ def world(app_ctx, make_user, make_resident, make_firm, make_track, make_series,
     )
     storage().save(material.storage_key, b"%PDF-1.7\n")
     db.session.add(material)
+    # A recording file on the session (as rows: the service takes only ended sessions).
+    video_key = "1" * 32 + ".mp4"
+    storage().save(video_key, b"\x00\x00\x00\x18ftypmp42")
+    db.session.add(SessionRecording(session_id=session.id, file_key=video_key))
+    db.session.add(
+        RecordingFile(
+            session_id=session.id,
+            filename="recording.mp4",
+            kind="mp4",
+            content_type="video/mp4",
+            size=12,
+            storage_key=video_key,
+        )
+    )
     token = feed_token(owner)
     get_settings().public_program = True  # created on first use, before the refused requests
     db.session.commit()
