@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import date, time, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from conferences import create_app, timeutil
@@ -19,7 +20,7 @@ from conferences.extensions import db
 from conferences.program.services import get_settings
 from conferences.reports.filters import Filters
 from conferences.reports.overview import overview
-from conferences.reports.overview_cache import cache
+from conferences.reports.overview_cache import OverviewCache, cache, estimated_bytes
 from tests.conftest import make_test_config
 
 ARGS = "start=2026-07-01&end=2027-06-30"
@@ -166,3 +167,40 @@ def test_the_counter_moves_with_each_kind_of_write_and_only_then(
     ada.change_alerts = False
     db.session.commit()
     assert change_counter.current_value() == start + 4
+
+
+def test_overviews_are_kept_within_a_byte_bound_without_their_marks(
+    app_ctx, clock, make_resident, make_session
+):
+    ada = make_resident(name="Ada Able")
+    held = make_session(on=date(2026, 10, 5))
+    db.session.add(Attendance(session_id=held.id, resident_id=ada.id, mark="present", source="x"))
+    db.session.commit()
+    now = timeutil.now_utc()
+    years = [
+        Filters(date(2026, 7, 1), date(2027, 6, 30)),
+        Filters(date(2026, 9, 1), date(2026, 12, 31)),
+    ]
+    views = [overview(filters) for filters in years]
+    one = estimated_bytes(views[0], views[0].evaluation.mark_count())
+    assert one == estimated_bytes(views[1], views[1].evaluation.mark_count())
+
+    store = OverviewCache(max_bytes=one + one // 2)  # room for one
+    kept = store.put(years[0], 7, now, views[0])
+    # The counts are kept, the marks are not (the report pages read counts only).
+    assert kept.evaluation.attended(held.id) == {ada.id}
+    assert kept.residents == views[0].residents
+    assert kept.evaluation.marks == {}
+    with pytest.raises(ValueError, match="counts only"):
+        kept.evaluation.status(kept.evaluation.sessions[0], ada.id)
+    assert store.get(years[0], 7, now) is kept
+    assert store.get(years[0], 8, now) is None  # the counter moved
+
+    store.put(years[1], 7, now, views[1])  # the least recently used goes
+    assert (len(store), store.size) == (1, one)
+    assert store.get(years[0], 7, now) is None
+    assert store.get(years[1], 7, now) is not None
+
+    small = OverviewCache(max_bytes=one - 1)  # larger than the bound: not kept
+    small.put(years[0], 7, now, views[0])
+    assert (len(small), small.size) == (0, 0)
