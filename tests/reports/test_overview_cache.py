@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from conferences import create_app, timeutil
 from conferences.attendance import change_counter
+from conferences.attendance.checkins import record_checkin
 from conferences.attendance.excusals import grant_excusal, reason_choices
 from conferences.attendance.marks import set_marks
 from conferences.attendance.models import Attendance
@@ -123,50 +124,70 @@ def test_the_counter_moves_with_each_kind_of_write_and_only_then(
     ada = make_resident(name="Ada Able")
     staff = make_user(roles=("faculty",))
     session = make_session(on=date(2026, 10, 5))
+    now = timeutil.to_local(timeutil.now_utc())
+    noon = make_session(on=now.date(), start=now.time())
     db.session.commit()
-    start = change_counter.current_value()
+
+    def moves(change) -> int:
+        """How far the counter moves when ``change()`` is made and committed."""
+        before = change_counter.current_value()
+        change()
+        db.session.commit()
+        return change_counter.current_value() - before
 
     # Objects flushed.
-    db.session.add(Attendance(session_id=session.id, resident_id=ada.id, mark="absent", source="x"))
-    db.session.commit()
-    assert change_counter.current_value() == start + 1
+    assert (
+        moves(
+            lambda: db.session.add(
+                Attendance(session_id=session.id, resident_id=ada.id, mark="absent", source="x")
+            )
+        )
+        == 1
+    )
 
-    # A bulk statement: one bump per transaction, however many statements.
-    db.session.execute(update(Attendance).values(mark="present"))
-    db.session.execute(update(Attendance).values(mark="late"))
-    db.session.commit()
-    assert change_counter.current_value() == start + 2
+    # Statements: one bump per transaction, however many.
+    def two_updates():
+        db.session.execute(update(Attendance).values(mark="present"))
+        db.session.execute(update(Attendance.__table__).values(mark="late"))
+
+    assert moves(two_updates) == 1
+
+    # A check-in (an insert statement on the table, not an object).
+    assert moves(lambda: record_checkin(noon, ada)) == 1
 
     # A session moved.
-    session.starts_at = timeutil.localize(date(2026, 10, 6), time(12))
-    session.ends_at = session.starts_at + timedelta(hours=1)
-    db.session.commit()
-    assert change_counter.current_value() == start + 3
+    def move():
+        session.starts_at = timeutil.localize(date(2026, 10, 6), time(12))
+        session.ends_at = session.starts_at + timedelta(hours=1)
+
+    assert moves(move) == 1
 
     # Rolled back: nothing happened.
-    db.session.add(
-        Attendance(session_id=session.id, resident_id=staff.id, mark="absent", source="x")
-    )
-    db.session.flush()
-    db.session.rollback()
-    db.session.commit()
-    assert change_counter.current_value() == start + 3
+    def rolled_back():
+        db.session.add(
+            Attendance(session_id=session.id, resident_id=staff.id, mark="absent", source="x")
+        )
+        db.session.flush()
+        db.session.rollback()
+
+    assert moves(rolled_back) == 0
 
     # A savepoint rolled back keeps the change made around it.
-    ada.firm_id = None
-    ada.start_year = 2024
-    with db.session.begin_nested() as savepoint:
-        staff.name = "Someone Else"
-        db.session.flush()
-        savepoint.rollback()
-    db.session.commit()
-    assert change_counter.current_value() == start + 4
+    def around_a_savepoint():
+        ada.start_year = 2024
+        with db.session.begin_nested() as savepoint:
+            staff.name = "Someone Else"
+            db.session.flush()
+            savepoint.rollback()
+
+    assert moves(around_a_savepoint) == 1
 
     # What attendance numbers do not read: a password, a preference.
-    ada.set_password("another-horse-battery")
-    ada.change_alerts = False
-    db.session.commit()
-    assert change_counter.current_value() == start + 4
+    def unread():
+        ada.set_password("another-horse-battery")
+        ada.change_alerts = False
+
+    assert moves(unread) == 0
 
 
 def test_overviews_are_kept_within_a_byte_bound_without_their_marks(
