@@ -132,6 +132,7 @@ def _connect_domains(app: Flask) -> None:
     depends on a session, who presents at it); they register on import, so they are
     connected whatever the app serves (pages, CLI, tests)."""
     from conferences.attendance import change_alerts
+    from conferences.attendance import change_counter as _counter  # noqa: F401
     from conferences.attendance import dependents as _attendance  # noqa: F401
     from conferences.materials import receivers as _materials  # noqa: F401
     from conferences.teaching import access as _teaching_access  # noqa: F401

@@ -29,6 +29,8 @@ class Defaults:
     FEED_COUNTER_TTL_SECONDS = 1.0
     # Bytes each process may keep in feed render caches (renderings, bodies, events).
     FEED_CACHE_MAX_BYTES = 256 * 1024 * 1024
+    # Bytes each process may keep in report overviews (estimated), least recently used out.
+    REPORT_CACHE_MAX_BYTES = 128 * 1024 * 1024
     # Public base URL used in feeds and e-mails (links back to session pages).
     # None: http://127.0.0.1 on the port being served (``default_base_url``).
     BASE_URL: str | None = None
@@ -135,12 +137,14 @@ ENV_KEYS = (
     "LOG_LEVEL",
     "METRICS_TOKEN",
     "FEED_CACHE_MAX_BYTES",
+    "REPORT_CACHE_MAX_BYTES",
 )
 BOOL_KEYS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "PASSWORD_LOGIN"}
 INT_KEYS = {
     "MAIL_PORT",
     "TRUSTED_PROXIES",
     "FEED_CACHE_MAX_BYTES",
+    "REPORT_CACHE_MAX_BYTES",
     "MATERIALS_MAX_BYTES",
     "MATERIALS_REMINDER_DAYS",
     "RECORDING_MAX_BYTES",

@@ -125,6 +125,8 @@ def _clean_state(request) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    # Rows go, counters start again: what a process kept keyed on them goes too.
+    application.extensions.pop("report_overviews", None)
     with application.app_context():
         db.session.remove()
         tables = list(reversed(db.metadata.sorted_tables))

@@ -13,7 +13,7 @@ import json
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Text, and_, cast, exists, or_, select, true
@@ -112,6 +112,17 @@ class Evaluation:
     modes: dict[int, dict[int, str]] = field(default_factory=dict)
     # The ways of taking part that count as attended, per academic year (``hybrid``).
     year_modes: dict[int, frozenset[str]] = field(default_factory=dict)
+    # ``without_marks``: the marks and modes were dropped, only the counts can be asked.
+    marks_dropped: bool = False
+
+    def without_marks(self) -> Evaluation:
+        """A copy without each resident's mark and way of taking part, for keeping in a
+        cache where only who was expected, excused and attended is asked (a year of an
+        institution's marks is half the evaluation's memory). ``status`` refuses on it."""
+        return replace(self, marks={}, modes={}, marks_dropped=True)
+
+    def mark_count(self) -> int:
+        return sum(len(marks) for marks in self.marks.values())
 
     def modes_attended(self, session: SessionFacts) -> frozenset[str]:
         year = timeutil.academic_year_of(session.on)
@@ -141,6 +152,8 @@ class Evaluation:
 
     def status(self, session: SessionFacts, resident_id: int) -> Status:
         """``decide`` for one pair, from the facts this evaluation loaded."""
+        if self.marks_dropped:
+            raise ValueError("This evaluation kept counts only: evaluate again for statuses.")
         member = resident_id in self.members.get(session.id, ())
         return decide(
             counted=is_counted_session(session.required, session.status),

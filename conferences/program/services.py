@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from conferences import timeutil
 from conferences.dbutil import insert_ignoring_conflicts
@@ -54,13 +55,16 @@ SCHEDULE = "schedule"
 
 def bump_counter(name: str = SCHEDULE) -> None:
     """Record that something a cache depends on changed (call after the change)."""
-    # Two statements, no read: safe when several requests bump at once.
-    db.session.execute(insert_ignoring_conflicts(ChangeCounter).values(name=name, value=0))
-    db.session.execute(
+    # No read: safe when several requests bump at once. One statement once the row
+    # exists; the first bump creates it (a second creator's insert does nothing).
+    increment = (
         update(ChangeCounter)
         .where(ChangeCounter.name == name)
         .values(value=ChangeCounter.value + 1)
     )
+    if cast(CursorResult, db.session.execute(increment)).rowcount == 0:
+        db.session.execute(insert_ignoring_conflicts(ChangeCounter).values(name=name, value=0))
+        db.session.execute(increment)
 
 
 def counter_value(name: str = SCHEDULE) -> int:

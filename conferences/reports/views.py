@@ -47,7 +47,7 @@ from conferences.reports.overview import (
     resident_table,
     series_table,
 )
-from conferences.reports.overview import overview as program_overview
+from conferences.reports.overview_cache import current_overview as program_overview
 from conferences.reports.resident import excusal_table, group_by_month, resident_report
 from conferences.reports.sessions import session_detail_table, session_table
 from conferences.reports.tables import Table, percent

@@ -27,6 +27,9 @@ from conferences.schedule.models import KIND_LABELS, Kind, Series
 VIEWS = ("week", "month", "list")
 LIST_DAYS = 28
 MAX_LIST_DAYS = 366
+# A month shows each day's first few sessions and links the rest (the day in the list
+# view): an institution runs twenty at noon, which no month cell or phone can show.
+MONTH_DAY_SHOWN = 4
 
 
 def _audience_filter_choices() -> list[tuple[str, str]]:
@@ -96,7 +99,7 @@ def calendar():
     series_id = request.args.get("series", "", type=str)
     audience_token = request.args.get("audience", "")
     sessions = queries.sessions_between(
-        *timeutil.range_bounds(first, last), include_cancelled=include_cancelled
+        *timeutil.range_bounds(first, last), include_cancelled=include_cancelled, topics=False
     )
     if kind:
         sessions = [s for s in sessions if s.kind == kind]
@@ -142,6 +145,7 @@ def calendar():
         ).all(),
         audience_options=_audience_filter_choices(),
         today=today,
+        day_limit=MONTH_DAY_SHOWN if view == "month" else None,
     )
 
 

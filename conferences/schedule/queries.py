@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime, time
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, raiseload
 
 from conferences import timeutil
 from conferences.extensions import db
@@ -22,12 +22,18 @@ def get_session_by_public_id(public_id: str) -> Session | None:
 
 
 def sessions_between(
-    start_at: datetime, end_at: datetime, *, include_cancelled: bool = True
+    start_at: datetime, end_at: datetime, *, include_cancelled: bool = True, topics: bool = True
 ) -> list[Session]:
-    """Sessions overlapping ``[start_at, end_at)``, with series and topics loaded."""
+    """Sessions overlapping ``[start_at, end_at)``, with series and topics loaded
+    (``topics=False``: not loaded, and not loadable, for pages that do not show them: a
+    month of an institution's sessions would otherwise read them in batches of 500, one
+    more query per batch)."""
     stmt = (
         select(Session)
-        .options(joinedload(Session.series))
+        .options(
+            joinedload(Session.series),
+            *([] if topics else [raiseload(Session.topic_rows)]),
+        )
         .where(Session.starts_at < end_at, Session.ends_at > start_at)
         .order_by(Session.starts_at, Session.title, Session.id)
     )

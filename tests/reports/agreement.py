@@ -26,6 +26,7 @@ from conferences.reports import exports
 from conferences.reports.digest import attendance_digest
 from conferences.reports.filters import Filters
 from conferences.reports.overview import overview, resident_table
+from conferences.reports.overview_cache import OverviewCache
 from conferences.reports.resident import outlook, resident_report, row_status
 from conferences.reports.sessions import session_table
 from conferences.reports.tables import Table
@@ -225,6 +226,12 @@ def check_everywhere(
             attended,
             visitors,
         )
+
+    # What the report pages keep between requests (``overview_cache``, without the marks):
+    # the same tables.
+    kept = OverviewCache().put(filters, 0, now, view)
+    assert _csv_rows(resident_table(kept)) == csv_rows
+    assert _csv_rows(session_table(kept)) == csv_sessions
 
     # Filtered reports: the same numbers for the chosen residents, and no invented visitors.
     for firm_id in firm_ids:

@@ -14,6 +14,7 @@ from conferences.reports import overview as overview_module
 from conferences.reports import views as report_views
 from conferences.reports.filters import Filters
 from conferences.reports.overview import ResidentQuery, overview, resident_page
+from conferences.reports.participation import participation, resident_participation
 
 YEAR = Filters(date(2026, 7, 1), date(2027, 6, 30))
 NAMES = ("Ada Able", "Ben Bright", "Cal Crane", "Dee Dale", "Eve East")
@@ -130,3 +131,39 @@ def test_one_residents_evaluation_reads_only_their_sessions(
         assert narrow.status(session, me.id) == full.status(by_id[session.id], me.id)
     assert narrow.totals_by_resident()[me.id] == full.totals_by_resident()[me.id] == (2, 0, 0)
     assert {s.id: s.counted for s in narrow.sessions}[backdated.id]
+
+
+def test_one_residents_participation_reads_only_their_sessions(
+    clock, make_firm, make_resident, make_session
+):
+    """A resident's "how I took part" (their attendance page) reads their own sessions
+    only, and counts what the whole program's evaluation counts for them."""
+    mine, theirs = make_firm(), make_firm()
+    me = make_resident(firm=mine)
+    other = make_resident(firm=theirs)
+    sessions = [
+        make_session(on=date(2026, 10, day), audience={"firms": [mine.id]}) for day in (5, 6, 7, 8)
+    ]
+    make_session(on=date(2026, 10, 5), audience={"firms": [theirs.id]})
+    visited = make_session(on=date(2026, 10, 9), audience={"firms": [theirs.id]})
+    marks = (
+        (sessions[0], me, "present", "room"),
+        (sessions[1], me, "late", "remote"),
+        (sessions[2], me, "present", "recording"),
+        (sessions[3], me, "excused", "room"),
+        (visited, me, "present", "room"),
+        (visited, other, "late", "room"),
+    )
+    for session, resident, mark, mode in marks:
+        db.session.add(
+            Attendance(
+                session_id=session.id, resident_id=resident.id, mark=mark, mode=mode, source="x"
+            )
+        )
+    db.session.flush()
+
+    mine_only = resident_participation(me, YEAR)
+    everyone = participation(evaluate(YEAR.start_on, YEAR.end_on))[me.id]
+    assert mine_only == everyone
+    assert (mine_only.expected, mine_only.in_room, mine_only.remote, mine_only.late) == (3, 1, 1, 1)
+    assert (mine_only.recording, mine_only.excused) == (1, 1)
