@@ -189,6 +189,8 @@ def test_pages_add_link_claim_and_decide(
     assert claim.status == "pending"
     auth.logout()
     auth.login(coordinator.email)
+    menu = client.get("/")
+    assert 'href="/attendance/recording-claims"' in menu.text  # reachable from the Program menu
     queue = client.get("/attendance/recording-claims")
     assert "Watched it" in queue.text
     decided = client.post(f"/attendance/recording-claims/{claim.id}", data={"decision": "approve"})
