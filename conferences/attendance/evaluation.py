@@ -174,6 +174,7 @@ class Evaluation:
             self.status(session, resident_id),
             self.marks.get(session.id, {}).get(resident_id),
             self.modes.get(session.id, {}).get(resident_id),
+            self.marks_attended,
             self.modes_attended(session),
         )
 

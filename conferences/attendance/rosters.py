@@ -117,10 +117,11 @@ def _roster_status(entry: rules.ResidentAtSession, held: bool) -> str:
     if status == rules.Status.ATTENDED:
         return entry.mark or "present"
     if status == rules.Status.MISSED:
-        if entry.reason:
+        if entry.reason and entry.reason != rules.LATE_NOT_COUNTED:
             # Joined by video or watched the recording, in a year that does not count it:
             # missed, not absent (the reason says why).
             return "missed"
+        # A late arrival that did not count keeps its word; the reason badge says why.
         return "late" if entry.mark == Mark.LATE.value else "absent"
     # Not counted (optional, cancelled, back-dated and not recorded): the mark, if any.
     if entry.mark:

@@ -133,25 +133,31 @@ def counts_as_attended(
 # year does not count, beside a missed one (``status_reason``).
 MODE_ATTENDED_TEXT = {Mode.REMOTE.value: "by video", Mode.RECORDING.value: "watched recording"}
 MODE_NAMES = {Mode.REMOTE.value: "Remote", Mode.RECORDING.value: "Recording"}
+LATE_NOT_COUNTED = "Late — not counted this year"
 
 
 def status_reason(
     status: Status,
     mark: str | None,
     mode: str | None,
+    marks_attended: frozenset[str],
     modes_attended: frozenset[str],
 ) -> str:
     """What the status alone does not say, for the roster, the session report and the
     resident's page alike: how an attended resident took part ("by video"), or why a
-    resident who joined by video or watched the recording is missed this year
+    resident who came late, joined by video or watched the recording is missed this year
     ("Remote — not counted this year"). Empty when the status says it all."""
-    way = mode or ROOM
-    if way == ROOM or mark not in (Mark.PRESENT.value, Mark.LATE.value):
+    if mark not in (Mark.PRESENT.value, Mark.LATE.value):
         return ""
+    way = mode or ROOM
     if status == Status.ATTENDED:
         return MODE_ATTENDED_TEXT.get(way, "")
-    if status == Status.MISSED and way not in modes_attended:
+    if status != Status.MISSED:
+        return ""
+    if way not in modes_attended:
         return f"{MODE_NAMES.get(way, way)} — not counted this year"
+    if mark not in marks_attended:
+        return LATE_NOT_COUNTED
     return ""
 
 
@@ -389,7 +395,7 @@ def session_statuses(session: Session, now: datetime | None = None) -> list[Resi
                 mark,
                 excuse if status == Status.EXCUSED else None,
                 member,
-                status_reason(status, mark, mode, modes_attended),
+                status_reason(status, mark, mode, attended, modes_attended),
             )
         )
     return result
@@ -404,6 +410,7 @@ def resident_status(
     marks = marks_for(session)
     mark = marks.get(resident.id)
     mode = modes_for(session).get(resident.id)
+    marks_attended = attended_marks()
     modes_attended = session_modes_attended(session)
     status = decide(
         counted=is_counted_session(session.required, session.status),
@@ -413,7 +420,7 @@ def resident_status(
         excuse=excuse,
         mark=mark,
         held=is_held(session.starts_at, now),
-        marks_attended=attended_marks(),
+        marks_attended=marks_attended,
         modes_attended=modes_attended,
         mode=mode,
     )
@@ -423,5 +430,5 @@ def resident_status(
         mark,
         excuse if status == Status.EXCUSED else None,
         member,
-        status_reason(status, mark, mode, modes_attended),
+        status_reason(status, mark, mode, marks_attended, modes_attended),
     )

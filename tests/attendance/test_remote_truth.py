@@ -75,3 +75,45 @@ def test_reports_and_the_residents_page_say_why_remote_did_not_count(
     page = client.get("/my/attendance?start=2026-07-01&end=2027-06-30")
     assert page.status_code == 200
     assert NOT_COUNTED in page.text
+
+
+def test_a_late_arrival_the_program_does_not_count_says_why(
+    client, auth, clock, make_user, make_resident, make_session
+):
+    from conferences.attendance.models import Attendance
+    from conferences.program.services import get_settings
+
+    coordinator = make_user(roles=("coordinator",))
+    session, in_room, remote, _absent = _program(make_resident, make_session, clock)
+    db.session.get(Attendance, _row_id(session, in_room)).mark = "late"
+    get_settings().late_counts_as_attended = False
+    hybrid.set_rules(
+        YEAR, remote_counts=True, recording_counts=False, recording_needs_approval=True
+    )
+    db.session.flush()
+    late = rules.LATE_NOT_COUNTED
+    entry = rules.resident_status(session, in_room)
+    assert (entry.status, entry.reason) == (rules.Status.MISSED, late)
+    # Late by video, remote counted: the late arrival is the reason it did not count.
+    assert rules.resident_status(session, remote).reason == late
+    rows = {row.resident.id: row for row in roster(session).rows}
+    assert (rows[in_room.id].status, rows[in_room.id].reason) == ("late", late)
+    db.session.commit()
+    auth.login(coordinator.email)
+    assert late in client.get(f"/sessions/{session.public_id}/roster").text
+    # When late counts again, nothing is left to explain.
+    get_settings().late_counts_as_attended = True
+    db.session.flush()
+    assert rules.resident_status(session, in_room).reason == ""
+
+
+def _row_id(session, resident) -> int:
+    from sqlalchemy import select
+
+    from conferences.attendance.models import Attendance
+
+    return db.session.scalar(
+        select(Attendance.id).where(
+            Attendance.session_id == session.id, Attendance.resident_id == resident.id
+        )
+    )

@@ -147,9 +147,15 @@ def check_roster(session: Session, now: datetime, entries, visitors: set[int]) -
     for entry in entries:
         row = rows[entry.resident_id]
         assert row.rule_status == entry.status
-        # The roster shows the rule's reason; "missed" (not "absent") is one with a reason.
+        # The roster shows the rule's reason; "missed" (not "absent") is one with a reason
+        # other than a late arrival's (that row keeps the word "late", the reason beside it).
         assert row.reason == entry.reason
-        assert (row.status == "missed") == (entry.status == MISSED and bool(entry.reason))
+        late_only = entry.reason == rules.LATE_NOT_COUNTED
+        assert (row.status == "missed") == (
+            entry.status == MISSED and bool(entry.reason) and not late_only
+        )
+        if late_only:
+            assert (row.status, entry.status) == ("late", MISSED)
         if entry.status in words:
             assert row.status in words[entry.status], (row.status, entry.status)
 
