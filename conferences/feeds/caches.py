@@ -22,15 +22,14 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from threading import Lock
 
 from flask import current_app
 from sqlalchemy import select, true
 
 from conferences.extensions import db
 from conferences.feeds import ical
-from conferences.feeds.lru import LRU
 from conferences.feeds.models import FeedSubscription
+from conferences.lru import LRU, per_app
 from conferences.people.models import User
 from conferences.program.models import ChangeCounter
 from conferences.program.services import SCHEDULE
@@ -127,18 +126,8 @@ class FeedCaches:
         self.subscribers = None
 
 
-_caches_lock = Lock()
-
-
 def caches() -> FeedCaches:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = app.extensions.get("feeds")
-    if found is None:
-        with _caches_lock:
-            found = app.extensions.setdefault(
-                "feeds", FeedCaches(int(app.config["FEED_CACHE_MAX_BYTES"]))
-            )
-    return found
+    return per_app("feeds", lambda app: FeedCaches(int(app.config["FEED_CACHE_MAX_BYTES"])))
 
 
 @dataclass

@@ -30,8 +30,8 @@ from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vCategory, vDatetime, vDuration, vInt, vText, vUri
 
 from conferences import text, timeutil
-from conferences.feeds.lru import LRU
 from conferences.feeds.vtimezone import build_timezone
+from conferences.lru import LRU
 from conferences.schedule.models import TOPICS
 from conferences.schedule.video import VIDEO_LABEL, video_line
 

@@ -22,15 +22,12 @@ empties it, and nothing is ever served without the check.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
-from threading import Lock
-
-from flask import current_app
 
 from conferences import timeutil
 from conferences.attendance.change_counter import current_value
+from conferences.lru import LRU, per_app
 from conferences.reports.filters import Filters
 from conferences.reports.overview import Overview, overview
 
@@ -68,22 +65,17 @@ class OverviewCache:
     (one larger than the whole bound is not kept)."""
 
     def __init__(self, max_bytes: int = 128 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self._kept: OrderedDict[Filters, _Kept] = OrderedDict()
-        self._bytes = 0
-        self._lock = Lock()
+        self._kept = LRU("report_overviews", max_bytes=max_bytes, sizeof=lambda kept: kept.size)
         self.hits = 0
         self.misses = 0
 
     def get(self, filters: Filters, counter: int, now: datetime) -> Overview | None:
-        with self._lock:
-            kept = self._kept.get(filters)
-            if kept is None or not kept.holds(counter, now):
-                self.misses += 1
-                return None
-            self._kept.move_to_end(filters)
-            self.hits += 1
-            return kept.view
+        kept = self._kept.get(filters, valid=lambda kept: kept.holds(counter, now))
+        if kept is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return kept.view
 
     def put(self, filters: Filters, counter: int, now: datetime, view: Overview) -> Overview:
         """Keep ``view`` (its evaluation without the marks, which the report pages do not
@@ -97,45 +89,24 @@ class OverviewCache:
             else:
                 held_until = session.starts_at
                 break
-        with self._lock:
-            self._drop(filters)
-            if size <= self.max_bytes:
-                self._kept[filters] = _Kept(counter, held_from, held_until, view, size)
-                self._bytes += size
-                while self._bytes > self.max_bytes:
-                    self._drop(next(iter(self._kept)))
+        self._kept.put(filters, _Kept(counter, held_from, held_until, view, size))
         return view
-
-    def _drop(self, filters: Filters) -> None:
-        kept = self._kept.pop(filters, None)
-        if kept is not None:
-            self._bytes -= kept.size
 
     @property
     def size(self) -> int:
-        return self._bytes
+        return self._kept.bytes
 
     def __len__(self) -> int:
         return len(self._kept)
 
     def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
-            self._bytes = 0
-
-
-_cache_lock = Lock()
+        self._kept.clear()
 
 
 def cache() -> OverviewCache:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = app.extensions.get("report_overviews")
-    if found is None:
-        with _cache_lock:
-            found = app.extensions.setdefault(
-                "report_overviews", OverviewCache(int(app.config["REPORT_CACHE_MAX_BYTES"]))
-            )
-    return found
+    return per_app(
+        "report_overviews", lambda app: OverviewCache(int(app.config["REPORT_CACHE_MAX_BYTES"]))
+    )
 
 
 def current_overview(filters: Filters) -> Overview:

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from conferences.feeds.caches import BODIES_SHARE, RENDERINGS_SHARE, FeedCaches, caches
-from conferences.feeds.lru import LRU
+from conferences.lru import LRU
 from conferences.metrics import CACHE_EVENTS
 
 
@@ -58,6 +58,16 @@ def test_hits_and_misses_are_counted():
     cache.put("a", 1)
     cache.get("a")
     assert (_count("test-hits", "hit"), _count("test-hits", "miss")) == (hits + 1, misses + 1)
+
+
+def test_a_value_that_no_longer_holds_is_dropped_as_a_miss():
+    cache = LRU("test-valid", max_bytes=100, sizeof=len)
+    cache.put("a", b"x" * 40)
+    hits, misses = _count("test-valid", "hit"), _count("test-valid", "miss")
+    assert cache.get("a", valid=lambda value: len(value) == 40) == b"x" * 40
+    assert cache.get("a", valid=lambda value: False) is None
+    assert ("a" in cache, cache.bytes) == (False, 0)
+    assert (_count("test-valid", "hit"), _count("test-valid", "miss")) == (hits + 1, misses + 1)
 
 
 @pytest.fixture

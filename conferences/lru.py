@@ -2,8 +2,9 @@
 
 The feed caches use it for renderings, plain bodies and serialised events (bounded by
 bytes, so a worker's memory stays under ``FEED_CACHE_MAX_BYTES`` however many distinct
-feeds are polled) and for small memos (bounded by entries). Hits, misses and evictions
-are counted for Prometheus (``conferences.metrics.CACHE_EVENTS``).
+feeds are polled) and for small memos (bounded by entries); the reports keep their
+overviews in one (``REPORT_CACHE_MAX_BYTES``). Hits, misses and evictions are counted for
+Prometheus (``conferences.metrics.CACHE_EVENTS``). ``per_app`` makes an app's cache once.
 """
 
 from __future__ import annotations
@@ -11,9 +12,25 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
-from typing import Any
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
 
 from conferences.metrics import CACHE_EVENTS
+
+T = TypeVar("T")
+_per_app_lock = Lock()
+
+
+def per_app(key: str, make: Callable[[Flask], T]) -> T:
+    """The current app's object under ``key`` in ``app.extensions``, made on first use
+    (once, however many threads ask at the same moment)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get(key)
+    if found is None:
+        with _per_app_lock:
+            found = app.extensions.setdefault(key, make(app))
+    return found
 
 
 class LRU:
@@ -39,9 +56,15 @@ class LRU:
         self._miss = CACHE_EVENTS.labels(name, "miss")
         self._evicted = CACHE_EVENTS.labels(name, "eviction")
 
-    def get(self, key: Hashable) -> Any:
+    def get(self, key: Hashable, valid: Callable[[Any], bool] | None = None) -> Any:
+        """The value kept under ``key``, or None. A value that ``valid`` says no longer
+        holds is dropped and counted as a miss."""
         with self._lock:
             found = self._items.get(key)
+            if found is not None and valid is not None and not valid(found[0]):
+                del self._items[key]
+                self.bytes -= found[1]
+                found = None
             if found is None:
                 self._miss.inc()
                 return None
