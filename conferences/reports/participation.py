@@ -119,18 +119,3 @@ def participation_table(filters: Filters, now: datetime | None = None) -> Table:
             ]
         )
     return table
-
-
-def resident_participation(
-    resident: User, filters: Filters, now: datetime | None = None
-) -> Participation:
-    # Only the sessions the resident may be expected at (or has a mark at) are read: a
-    # few hundred of a year rather than every session of the institution.
-    evaluation = evaluate(
-        filters.start_on,
-        filters.end_on,
-        resident_ids=[resident.id],
-        now=now,
-        their_sessions_only=True,
-    )
-    return participation(evaluation).get(resident.id) or Participation(resident.id)

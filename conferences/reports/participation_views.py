@@ -1,29 +1,16 @@
 """How residents took part (in the room, remote, late, watched the recording): the
-coordinators' page, and the section of a resident's attendance page."""
+coordinators' page (a resident's own page shows their line from ``ResidentReport``)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
 from conferences.attendance.compression import compressed
-from conferences.people.policy import can, permission_required
-from conferences.reports.filters import Filters, read_filters
-from conferences.reports.participation import participation_table, resident_participation
+from conferences.people.policy import permission_required
+from conferences.reports.filters import read_filters
+from conferences.reports.participation import participation_table
 
 bp = Blueprint("participation", __name__)
-
-
-@bp.app_context_processor
-def _helpers() -> dict:
-    return {"participation_of": _participation_of}
-
-
-def _participation_of(resident, filters: Filters):
-    """For ``reports/resident.html``: the resident's own numbers, or None when the page's
-    viewer may not see them (the page itself checked ``view_attendance_of``)."""
-    if not can("view_attendance_of", resident):
-        return None
-    return resident_participation(resident, filters)
 
 
 @bp.get("/reports/participation")

@@ -17,6 +17,7 @@ from conferences.extensions import db
 from conferences.people.models import User
 from conferences.program.services import threshold_for
 from conferences.reports.filters import Filters
+from conferences.reports.participation import Participation, participation
 from conferences.reports.tables import Column, Table
 from conferences.schedule.models import Series, SessionStatus
 
@@ -207,6 +208,13 @@ class ResidentReport:
     @property
     def rate(self) -> float | None:
         return rules.rate(self.attended, self.expected)
+
+    @property
+    def participation(self) -> Participation:
+        """How the resident took part, from the evaluation the report already made."""
+        return participation(self.evaluation).get(self.resident.id) or Participation(
+            self.resident.id
+        )
 
 
 def resident_report(

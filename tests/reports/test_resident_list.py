@@ -14,7 +14,8 @@ from conferences.reports import overview as overview_module
 from conferences.reports import views as report_views
 from conferences.reports.filters import Filters
 from conferences.reports.overview import ResidentQuery, overview, resident_page
-from conferences.reports.participation import participation, resident_participation
+from conferences.reports.participation import participation
+from conferences.reports.resident import resident_report
 
 YEAR = Filters(date(2026, 7, 1), date(2027, 6, 30))
 NAMES = ("Ada Able", "Ben Bright", "Cal Crane", "Dee Dale", "Eve East")
@@ -162,7 +163,7 @@ def test_one_residents_participation_reads_only_their_sessions(
         )
     db.session.flush()
 
-    mine_only = resident_participation(me, YEAR)
+    mine_only = resident_report(me, YEAR).participation
     everyone = participation(evaluate(YEAR.start_on, YEAR.end_on))[me.id]
     assert mine_only == everyone
     assert (mine_only.expected, mine_only.in_room, mine_only.remote, mine_only.late) == (3, 1, 1, 1)
